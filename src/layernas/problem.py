@@ -1,0 +1,127 @@
+"""The constrained problem: a space, its cost function and the target cost range.
+
+This module owns everything that needs only cost (never training): the validated
+and memoised cost of an architecture, the defaults that unsearched layers hold,
+each layer's cheapest and most expensive option, and the *reachable range* of a
+partially searched architecture (the costs it can still end at by changing only
+the layers not yet searched).
+
+Reachable ranges assume the cost is monotone per layer (the order of a layer's
+options by cost does not depend on the other layers), as FLOPs, MAdds and params
+are for layerwise spaces. The order is measured once, on a reference
+architecture.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from layernas.errors import LayerNASError
+from layernas.space import Arch, SearchSpace
+
+CostFn = Callable[[Arch], float]
+
+
+def as_number(value: Any, what: str) -> float:
+    """``value`` as a float, or a clear error when it is not a real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LayerNASError(
+            f"{what} returned {value!r} ({type(value).__name__}); it must return a real number"
+        )
+    return float(value)
+
+
+def check_cost_range(cost_range: Sequence[float]) -> tuple[float, float]:
+    """Validate ``(lo, hi)``: two finite numbers with lo <= hi."""
+    try:
+        lo, hi = cost_range
+    except (TypeError, ValueError):
+        raise LayerNASError(
+            f"cost_range must be a pair (lo, hi), got {cost_range!r}"
+        ) from None
+    for name, value in (("lo", lo), ("hi", hi)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise LayerNASError(f"cost_range {name} must be a number, got {value!r}")
+    lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise LayerNASError(f"cost_range ({lo}, {hi}) must have finite bounds")
+    if lo > hi:
+        raise LayerNASError(f"cost_range has lo={lo} > hi={hi}; give (lo, hi) with lo <= hi")
+    return lo, hi
+
+
+@dataclass
+class Problem:
+    """A search space with a cost function and a target range ``[lo, hi]``."""
+
+    space: SearchSpace
+    cost_fn: CostFn
+    cost_range: tuple[float, float]
+    _memo: dict[Arch, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.cost_range = check_cost_range(self.cost_range)
+        reference = tuple(
+            layer.default if layer.default is not None else layer.options[0]
+            for layer in self.space.layers
+        )
+        cheapest, priciest = [], []
+        for i, layer in enumerate(self.space.layers):
+            costs = [self.cost(reference[:i] + (opt,) + reference[i + 1 :]) for opt in layer.options]
+            cheapest.append(layer.options[costs.index(min(costs))])
+            priciest.append(layer.options[costs.index(max(costs))])
+        self.cheapest: Arch = tuple(cheapest)
+        self.priciest: Arch = tuple(priciest)
+        self.defaults: Arch = tuple(
+            layer.default if layer.default is not None else priciest[i]
+            for i, layer in enumerate(self.space.layers)
+        )
+        self.min_cost = self.cost(self.cheapest)
+        self.max_cost = self.cost(self.priciest)
+        lo, hi = self.cost_range
+        if hi < self.min_cost or lo > self.max_cost:
+            raise LayerNASError(
+                f"no architecture can reach cost_range ({lo:g}, {hi:g}): costs in this space "
+                f"span [{self.min_cost:g}, {self.max_cost:g}]; choose a range that overlaps it"
+            )
+
+    def cost(self, arch: Arch) -> float:
+        """The validated, memoised cost of ``arch``."""
+        known = self._memo.get(arch)
+        if known is not None:
+            return known
+        value = as_number(self.cost_fn(arch), f"cost function on {arch!r}")
+        if not math.isfinite(value):
+            raise LayerNASError(
+                f"cost function returned {value} on {arch!r}; costs must be finite numbers"
+            )
+        self._memo[arch] = value
+        return value
+
+    def in_range(self, cost: float) -> bool:
+        lo, hi = self.cost_range
+        return lo <= cost <= hi
+
+    def reachable(self, arch: Arch, searched: int) -> tuple[float, float]:
+        """Costs ``arch`` can end at when only layers ``searched..L-1`` may still change."""
+        return (
+            self.cost(arch[:searched] + self.cheapest[searched:]),
+            self.cost(arch[:searched] + self.priciest[searched:]),
+        )
+
+    def can_reach(self, arch: Arch, searched: int) -> bool:
+        """Whether some completion of ``arch``'s first ``searched`` layers lies in range."""
+        low, high = self.reachable(arch, searched)
+        lo, hi = self.cost_range
+        return low <= hi and high >= lo
+
+    def layer_cost_range(self, searched: int) -> tuple[float, float]:
+        """Costs that candidates of layer ``searched - 1`` can have (later layers at default)."""
+        return (
+            self.cost(self.cheapest[:searched] + self.defaults[searched:]),
+            self.cost(self.priciest[:searched] + self.defaults[searched:]),
+        )

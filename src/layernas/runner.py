@@ -1,0 +1,310 @@
+"""The search runner: ``search(...)`` drives a strategy, an executor and a journal.
+
+It asks the strategy for candidates, rejects those the cost filter refuses (counted,
+never charged to the budget), answers repeated architectures from known results,
+dispatches the rest to the executor, records every trial in the journal and tells
+outcomes back strictly in proposal order, so the search is the same whatever order
+workers finish in. With a journal from an interrupted run it resumes: proposals are
+replayed and trials the journal holds as finished are adopted instead of trained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from layernas.errors import LayerNASError
+from layernas.executors import Executor, Outcome, make_executor
+from layernas.journal import Journal, arch_key
+from layernas.problem import CostFn, Problem, as_number
+from layernas.space import Arch, SearchSpace
+from layernas.strategies import LayerNAS, Strategy
+from layernas.trial import FAILED, OK, Trial
+
+
+@dataclass
+class SearchResult:
+    """What a search found, and what it cost."""
+
+    best: Trial | None
+    trials: list[Trial]
+    rejected: int
+    reused: int
+    bound: int | None
+    stop_reason: str
+    cost_range: tuple[float, float]
+    memorial: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def trained(self) -> int:
+        return len(self.trials)
+
+    @property
+    def failed(self) -> list[Trial]:
+        return [t for t in self.trials if not t.ok]
+
+
+@dataclass
+class _Proposal:
+    """One asked candidate, waiting to be told back in order."""
+
+    arch: Arch
+    key: str
+    cost: float
+    resolved: bool = False
+    reward: float | None = None
+
+
+def best_in_range(trials: list[Trial], cost_range: tuple[float, float]) -> Trial | None:
+    """The highest-reward successful trial with cost in range (earliest wins ties)."""
+    lo, hi = cost_range
+    best = None
+    for t in trials:
+        if t.ok and lo <= t.cost <= hi and (best is None or t.reward > best.reward):
+            best = t
+    return best
+
+
+def _name(fn: Callable) -> str:
+    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__qualname__)}"
+
+
+def search(
+    space: SearchSpace,
+    reward: Callable[[Arch], float],
+    cost: CostFn,
+    cost_range: tuple[float, float],
+    strategy: Strategy | None = None,
+    budget: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    journal: str | None = None,
+    progress: bool | None = None,
+    executor: str | None = None,
+    timeout: float | None = None,
+    retries: int = 0,
+    max_stall: int = 10_000,
+) -> SearchResult:
+    """Find the highest-reward architecture of ``space`` with cost in ``cost_range``.
+
+    ``budget`` caps trained candidates (rejected and repeated ones are free); ``seed``
+    decides the run; ``workers`` trains that many candidates at once; ``journal`` is an
+    SQLite path that makes the search resumable; ``progress`` shows a bar (default: on a
+    terminal). A training that raises, returns NaN/inf or exceeds ``timeout`` seconds is
+    retried ``retries`` times, then recorded as failed. ``max_stall`` stops a strategy that
+    proposes that many candidates in a row without training one.
+    """
+    if not isinstance(space, SearchSpace):
+        raise LayerNASError(f"space must be a layernas.SearchSpace, got {type(space).__name__}")
+    strategy = LayerNAS() if strategy is None else strategy
+    if not isinstance(strategy, Strategy):
+        raise LayerNASError(f"strategy must be a layernas strategy, got {strategy!r}")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise LayerNASError(f"budget must be an integer >= 1 (or None for no limit), got {budget!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise LayerNASError(f"workers must be an integer >= 1, got {workers!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise LayerNASError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise LayerNASError(f"retries must be an integer >= 0, got {retries!r}")
+    if not callable(reward) or not callable(cost):
+        raise LayerNASError("reward and cost must be callables taking an architecture tuple")
+
+    problem = Problem(space, cost, cost_range)
+    strategy.setup(problem, seed)
+    fingerprint = {
+        "space": space.describe(),
+        "cost_range": list(problem.cost_range),
+        "strategy": strategy.config(),
+        "seed": seed,
+        "cost": _name(cost),
+        "reward": _name(reward),
+    }
+    run = _Run(problem, strategy, budget if budget is not None else math.inf, max_stall, retries)
+    bound = strategy.bound()
+    with tqdm(
+        total=min((x for x in (budget, bound) if x is not None), default=None),
+        disable=None if progress is None else not progress,
+        unit="trial",
+        desc=strategy.name if bound is None else f"{strategy.name} (bound {bound})",
+    ) as bar:
+        run.bar = bar
+        run.journal = Journal(journal, fingerprint) if journal is not None else None
+        run.executor = make_executor(executor, reward, workers, timeout)
+        try:
+            run.loop()
+        finally:
+            run.executor.close()
+            if run.journal is not None:
+                run.journal.close()
+    trials = sorted(run.trials.values(), key=lambda t: t.number)
+    return SearchResult(
+        best=best_in_range(trials, problem.cost_range),
+        trials=trials,
+        rejected=run.rejected,
+        reused=run.reused,
+        bound=bound,
+        stop_reason=run.stop_reason,
+        cost_range=problem.cost_range,
+        memorial=strategy.memorial_tables(),
+    )
+
+
+class _Run:
+    """The state of one search loop (kept out of ``search`` so the loop reads plainly)."""
+
+    journal: Journal | None
+    executor: Executor
+    bar: Any
+
+    def __init__(
+        self, problem: Problem, strategy: Strategy, budget: float, max_stall: int, retries: int
+    ) -> None:
+        self.problem = problem
+        self.strategy = strategy
+        self.budget = budget
+        self.max_stall = max_stall
+        self.retries = retries
+        self.queue: deque[_Proposal] = deque()
+        self.trials: dict[int, Trial] = {}
+        self.known: dict[str, Trial] = {}
+        self.inflight: dict[int, tuple[str, Arch, float, int]] = {}  # number -> key, arch, cost, attempt
+        self.waiting: dict[str, list[_Proposal]] = {}
+        self.adoptable: dict[str, Trial] = {}
+        self.charged = 0
+        self.rejected = 0
+        self.reused = 0
+        self.stall = 0
+        self.stop_reason = ""
+        self.best: Trial | None = None
+        self.memorial_written = 0
+
+    # -- main loop ----------------------------------------------------------------
+    def loop(self) -> None:
+        if self.journal is not None:
+            self.adoptable = self.journal.completed()
+        while True:
+            if not self.stop_reason:
+                self._ask_while_capacity()
+            if not self.inflight:
+                break
+            for outcome in self.executor.collect():
+                self._complete(outcome)
+            self._flush()
+        if not self.stop_reason:
+            if self.strategy.finished:
+                self.stop_reason = "strategy finished"
+            elif self.charged >= self.budget:
+                self.stop_reason = "budget reached"
+            else:
+                self.stop_reason = "strategy had nothing more to propose"
+
+    def _ask_while_capacity(self) -> None:
+        """Ask until the workers are busy, the budget is met or the strategy waits."""
+        while len(self.inflight) < self.executor.workers and self.charged < self.budget:
+            arch = self.strategy.ask()
+            if arch is None:
+                return
+            self._dispatch(arch)
+            self._flush()
+            if self.stall > self.max_stall:
+                self.stop_reason = (
+                    f"stalled: {self.stall} proposals in a row were rejected or already trained"
+                )
+                return
+
+    def _dispatch(self, arch: Arch) -> None:
+        key = arch_key(arch)
+        cost = self.problem.cost(arch)
+        proposal = _Proposal(arch, key, cost)
+        self.queue.append(proposal)
+        if not self.strategy.admits(arch, cost):
+            self.rejected += 1
+            self.stall += 1
+            self._resolve(proposal, None)
+            self.bar.set_postfix(self._postfix(), refresh=False)
+        elif key in self.known:
+            self.reused += 1
+            self.stall += 1
+            trial = self.known[key]
+            self._resolve(proposal, trial.reward if trial.ok else None)
+        elif key in self.waiting:
+            self.reused += 1
+            self.stall += 1
+            self.waiting[key].append(proposal)
+        else:
+            self.stall = 0
+            number = self.charged
+            self.charged += 1
+            self.waiting[key] = [proposal]
+            if key in self.adoptable:
+                stored = self.adoptable.pop(key)
+                trial = Trial(number, arch, cost, stored.reward, stored.status, stored.error,
+                              stored.duration, stored.attempts)
+                self._record(trial, persist=False)
+            else:
+                self._start(number, key, arch, cost, attempt=1)
+
+    def _start(self, number: int, key: str, arch: Arch, cost: float, attempt: int) -> None:
+        self.inflight[number] = (key, arch, cost, attempt)
+        if self.journal is not None:
+            self.journal.started(number, arch, cost, attempt)
+        self.executor.submit(number, arch)
+
+    def _complete(self, outcome: Outcome) -> None:
+        key, arch, cost, attempt = self.inflight.pop(outcome.number)
+        error = outcome.error
+        reward = None
+        if error is None:
+            reward = as_number(outcome.value, f"reward function on {arch!r}")
+            if not math.isfinite(reward):
+                error = f"reward function returned {reward}"
+                reward = None
+        if error is not None and attempt <= self.retries:
+            self._start(outcome.number, key, arch, cost, attempt + 1)
+            return
+        status = OK if error is None else FAILED
+        self._record(Trial(outcome.number, arch, cost, reward, status, error, outcome.duration, attempt))
+
+    def _record(self, trial: Trial, persist: bool = True) -> None:
+        key = arch_key(trial.arch)
+        self.trials[trial.number] = trial
+        self.known[key] = trial
+        if persist and self.journal is not None:
+            self.journal.finished(trial)
+        lo, hi = self.problem.cost_range
+        if trial.ok and lo <= trial.cost <= hi and (
+            self.best is None or trial.reward > self.best.reward
+            or (trial.reward == self.best.reward and trial.number < self.best.number)
+        ):
+            self.best = trial
+        for proposal in self.waiting.pop(key):
+            self._resolve(proposal, trial.reward if trial.ok else None)
+        self.bar.update(1)
+        self.bar.set_postfix(self._postfix(), refresh=False)
+
+    def _resolve(self, proposal: _Proposal, reward: float | None) -> None:
+        proposal.resolved = True
+        proposal.reward = reward
+
+    def _flush(self) -> None:
+        """Tell resolved proposals to the strategy, in the order they were asked."""
+        while self.queue and self.queue[0].resolved:
+            proposal = self.queue.popleft()
+            self.strategy.tell(proposal.arch, proposal.reward)
+        if self.journal is not None:
+            tables = self.strategy.memorial_tables()
+            if len(tables) > self.memorial_written:
+                self.journal.memorial(tables[self.memorial_written :])
+                self.memorial_written = len(tables)
+
+    def _postfix(self) -> dict[str, Any]:
+        return {
+            "best": "-" if self.best is None else f"{self.best.reward:.4g}",
+            "rejected": self.rejected,
+        }

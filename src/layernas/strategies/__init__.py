@@ -1,0 +1,22 @@
+"""Search strategies behind one ask/tell contract (see :mod:`layernas.strategies.base`)."""
+
+from layernas.strategies.base import Strategy
+from layernas.strategies.evolution import RegularizedEvolution
+from layernas.strategies.exhaustive import Exhaustive
+from layernas.strategies.layernas import LayerNAS
+from layernas.strategies.random import RandomSearch
+from layernas.strategies.reinforce import Reinforce
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    cls.name: cls for cls in (LayerNAS, RandomSearch, RegularizedEvolution, Reinforce, Exhaustive)
+}
+
+__all__ = [
+    "STRATEGIES",
+    "Exhaustive",
+    "LayerNAS",
+    "RandomSearch",
+    "RegularizedEvolution",
+    "Reinforce",
+    "Strategy",
+]

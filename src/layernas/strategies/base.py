@@ -1,0 +1,89 @@
+"""The ask/tell contract every search strategy follows.
+
+A strategy proposes architectures (``ask``) and learns their outcome (``tell``):
+
+* ``ask()`` returns an architecture, or ``None`` for "nothing now" (a LayerNAS
+  layer barrier, or a sequential strategy waiting for its last proposal). Several
+  proposals may be out at once.
+* ``tell(arch, reward)`` reports one outcome: a reward, or ``None`` when the
+  candidate was rejected by the cost filter or its training failed.
+* A strategy must only propose what is decided by outcomes already told, so the
+  runner, which tells outcomes in proposal order, gets the same proposals whatever
+  order parallel workers finish in and however many there are.
+* All state derives from the seed and the outcomes told: replaying the told
+  outcomes into a fresh strategy rebuilds it (that is how a search resumes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from layernas.errors import LayerNASError
+from layernas.problem import Problem
+from layernas.space import Arch
+
+
+class Strategy(ABC):
+    """Base class: configuration lives in dataclass fields, run state is made by ``setup``."""
+
+    name: str = "strategy"
+
+    def setup(self, problem: Problem, seed: int) -> None:
+        """Reset all run state for ``problem``; must be called before ``ask``."""
+        self.problem = problem
+        self.rng = np.random.default_rng(seed)
+        self.outstanding = 0
+        self.start()
+
+    def start(self) -> None:
+        """Hook for subclasses to build their run state after ``setup``."""
+
+    @abstractmethod
+    def propose(self) -> Arch | None:
+        """The next architecture, or None for "nothing now"."""
+
+    @abstractmethod
+    def observe(self, arch: Arch, reward: float | None) -> None:
+        """Learn one outcome (``None``: rejected by the cost filter, or failed)."""
+
+    def ask(self) -> Arch | None:
+        arch = self.propose()
+        if arch is not None:
+            self.outstanding += 1
+        return arch
+
+    def tell(self, arch: Arch, reward: float | None) -> None:
+        self.outstanding -= 1
+        self.observe(arch, reward)
+
+    @property
+    def finished(self) -> bool:
+        """True when the strategy will never propose again."""
+        return False
+
+    def admits(self, arch: Arch, cost: float) -> bool:
+        """The cost filter applied before training: by default, the target range."""
+        return self.problem.in_range(cost)
+
+    def bound(self) -> int | None:
+        """An upper bound on the candidates this strategy trains, when it has one."""
+        return None
+
+    def memorial_tables(self) -> list[list[dict[str, Any]]]:
+        """Per searched layer, the kept candidates (only strategies that keep such tables)."""
+        return []
+
+    def config(self) -> dict[str, Any]:
+        """The strategy's name and options, for journals and reports."""
+        return {"strategy": self.name, **dataclasses.asdict(self)}  # type: ignore[call-overload]
+
+
+def positive_int(value: Any, what: str) -> int:
+    """``value`` if it is an int >= 1, else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LayerNASError(f"{what} must be an integer >= 1, got {value!r}")
+    return value
