@@ -1,5 +1,6 @@
 """layernas: cost-constrained neural architecture search in polynomial complexity."""
 
+from layernas import benchmarks
 from layernas.errors import LayerNASError
 from layernas.runner import SearchResult, search
 from layernas.space import Arch, Layer, SearchSpace
@@ -15,6 +16,7 @@ from layernas.trial import Trial
 
 __all__ = [
     "Arch",
+    "benchmarks",
     "Exhaustive",
     "Layer",
     "LayerNAS",

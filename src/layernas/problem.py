@@ -54,6 +54,23 @@ def check_cost_range(cost_range: Sequence[float]) -> tuple[float, float]:
     return lo, hi
 
 
+def extreme_options(space: SearchSpace, cost: CostFn) -> tuple[Arch, Arch]:
+    """Each layer's cheapest and most expensive option, measured on a reference architecture.
+
+    The reference holds each layer's given default, else its first option; ties go to
+    the option listed first.
+    """
+    reference = tuple(
+        layer.default if layer.default is not None else layer.options[0] for layer in space.layers
+    )
+    cheapest, priciest = [], []
+    for i, layer in enumerate(space.layers):
+        costs = [cost(reference[:i] + (opt,) + reference[i + 1 :]) for opt in layer.options]
+        cheapest.append(layer.options[costs.index(min(costs))])
+        priciest.append(layer.options[costs.index(max(costs))])
+    return tuple(cheapest), tuple(priciest)
+
+
 @dataclass
 class Problem:
     """A search space with a cost function and a target range ``[lo, hi]``."""
@@ -65,19 +82,9 @@ class Problem:
 
     def __post_init__(self) -> None:
         self.cost_range = check_cost_range(self.cost_range)
-        reference = tuple(
-            layer.default if layer.default is not None else layer.options[0]
-            for layer in self.space.layers
-        )
-        cheapest, priciest = [], []
-        for i, layer in enumerate(self.space.layers):
-            costs = [self.cost(reference[:i] + (opt,) + reference[i + 1 :]) for opt in layer.options]
-            cheapest.append(layer.options[costs.index(min(costs))])
-            priciest.append(layer.options[costs.index(max(costs))])
-        self.cheapest: Arch = tuple(cheapest)
-        self.priciest: Arch = tuple(priciest)
+        self.cheapest, self.priciest = extreme_options(self.space, self.cost)
         self.defaults: Arch = tuple(
-            layer.default if layer.default is not None else priciest[i]
+            layer.default if layer.default is not None else self.priciest[i]
             for i, layer in enumerate(self.space.layers)
         )
         self.min_cost = self.cost(self.cheapest)

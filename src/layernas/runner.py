@@ -70,10 +70,6 @@ def best_in_range(trials: list[Trial], cost_range: tuple[float, float]) -> Trial
     return best
 
 
-def _name(fn: Callable) -> str:
-    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__qualname__)}"
-
-
 def search(
     space: SearchSpace,
     reward: Callable[[Arch], float],
@@ -122,8 +118,8 @@ def search(
         "cost_range": list(problem.cost_range),
         "strategy": strategy.config(),
         "seed": seed,
-        "cost": _name(cost),
-        "reward": _name(reward),
+        # the cost function, identified by what it says of three architectures
+        "cost": [problem.min_cost, problem.max_cost, problem.cost(problem.defaults)],
     }
     run = _Run(problem, strategy, budget if budget is not None else math.inf, max_stall, retries)
     bound = strategy.bound()
@@ -196,6 +192,7 @@ class _Run:
             for outcome in self.executor.collect():
                 self._complete(outcome)
             self._flush()
+        self._flush()  # the last ask may have closed a layer
         if not self.stop_reason:
             if self.strategy.finished:
                 self.stop_reason = "strategy finished"
