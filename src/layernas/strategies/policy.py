@@ -54,9 +54,12 @@ class CategoricalPolicy:
         self.optimizer = Adam(lr=lr)
 
     def sample(self, rng: np.random.Generator) -> tuple:
+        """One option per layer, by inverse-CDF sampling (one uniform draw per layer)."""
+        draws = rng.random(len(self.logits))
         return tuple(
-            layer.options[rng.choice(len(layer.options), p=softmax(logits))]
-            for layer, logits in zip(self.space.layers, self.logits)
+            layer.options[min(int(np.searchsorted(np.cumsum(softmax(logits)), u, side="right")),
+                              len(layer.options) - 1)]
+            for layer, logits, u in zip(self.space.layers, self.logits, draws)
         )
 
     def choices(self, arch: tuple) -> list[int]:
