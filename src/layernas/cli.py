@@ -130,9 +130,9 @@ def show_cmd(journal: Path, limit: int) -> None:
     if view.memorial:
         click.echo("\nmemorial tables (layer, bucket [lo, hi), cost, reward, arch):")
         for layer, bucket, b_lo, b_hi, cost, reward, arch in view.memorial:
+            span = f"[{b_lo:.6g}, {b_hi:.6g})"
             click.echo(
-                f"  {names[layer]:>12} {bucket:>4} [{b_lo:.6g}, {b_hi:.6g}) "
-                f"{cost:>12.6g} {reward:>10.4f}  {arch}"
+                f"  {names[layer]:>12} {bucket:>4} {span:>24} {cost:>12.6g} {reward:>10.4f}  {arch}"
             )
 
 
