@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +15,9 @@ from layernas.errors import LayerNASError
 from layernas.journal import read_journal
 from layernas.problem import extreme_options
 from layernas.runner import SearchResult, search
+from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
+from layernas.study.report import results_table
+from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,6 +140,56 @@ def show_cmd(journal: Path, limit: int) -> None:
             click.echo(
                 f"  {names[layer]:>12} {bucket:>4} {span:>24} {cost:>12.6g} {reward:>10.4f}  {arch}"
             )
+
+
+@main.command("study")
+@click.option("--benchmark", default="nats-sss:cifar10", show_default=True,
+              help="NAME[:DATASET], e.g. nats-sss:ImageNet16-120 or nas-bench-macro.")
+@click.option("--cost", type=click.Choice(["flops", "params"]), default="flops", show_default=True)
+@click.option("--max-cost-fraction", type=click.FloatRange(0, 1, min_open=True),
+              help="Target range [0, F x the largest model's cost] (default 0.5).")
+@click.option("--cost-range", type=(float, float), metavar="LO HI",
+              help="Target range in the cost's units (instead of --max-cost-fraction).")
+@click.option("--runs", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--budget", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Max trained candidates per run, the same for every strategy.")
+@click.option("--strategies", default=",".join(DEFAULT_STRATEGIES), show_default=True,
+              help="Comma-separated NAME[:OPTION=VALUE...], e.g. layernas:buckets=50,random.")
+@click.option("--buckets", type=click.IntRange(min=1), help="LayerNAS buckets H (all layernas entries).")
+@click.option("--keep", type=click.IntRange(min=1), help="LayerNAS candidates kept per bucket K.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--reward-noise", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              metavar="SIGMA", help="Gaussian noise on observed rewards, in accuracy points.")
+@click.option("--max-stall", type=click.IntRange(min=1), default=STUDY_MAX_STALL, show_default=True,
+              help="Stop a run after this many proposals in a row without a new trained candidate.")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="number of CPUs", help="Processes (results do not depend on it).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Benchmark data root.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, strategies, buckets,
+              keep, seed, reward_noise, max_stall, workers, data_dir, out, progress) -> None:
+    """Compare strategies over many seeded runs on a tabular benchmark; write a report to OUT."""
+    if cost_range is not None and max_cost_fraction is not None:
+        raise click.UsageError("give --cost-range or --max-cost-fraction, not both")
+    name, dataset = parse_benchmark(benchmark)
+    layernas_options = {k: v for k, v in (("buckets", buckets), ("keep", keep)) if v is not None}
+    try:
+        spec = StudySpec(
+            benchmark=name, dataset=dataset, cost=cost, cost_range=cost_range,
+            max_cost_fraction=0.5 if max_cost_fraction is None else max_cost_fraction,
+            runs=runs, budget=budget,
+            strategies=parse_strategies(strategies, {"layernas": layernas_options}),
+            seed=seed, reward_noise=reward_noise, max_stall=max_stall, data_dir=data_dir,
+        )
+        result = run_study(spec, workers=workers, progress=progress)
+        paths = write_report(result, out, command=shlex.join(["layernas", *sys.argv[1:]]))
+    except LayerNASError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(results_table(summarize(result))))
+    click.echo(f"oracle {result.oracle.reward:.4f} {tuple(result.oracle.arch)}; "
+               f"{len(result.records)} runs in {result.seconds:.1f} s")
+    click.echo("wrote " + ", ".join(str(p) for p in paths))
 
 
 if __name__ == "__main__":  # pragma: no cover

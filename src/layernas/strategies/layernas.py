@@ -8,6 +8,27 @@ When all children of a layer are in, they are put in H equal-width cost buckets 
 the costs reachable at that layer, and the best K per bucket form the layer's
 memorial table: the parents of the next layer. The runner's answer is the best
 trained architecture whose cost is in range.
+
+Options beyond the paper (for ablations; the defaults are the specification's):
+
+- ``order``: the order in which a layer's parents are expanded, which decides what is
+  trained first when a budget ends mid-layer: ``"reward"`` (best first, the default),
+  ``"cost"`` (cheapest first) or ``"random"`` (shuffled by the run's seed).
+- ``bucket_range``: the span the H buckets divide: ``"layer"`` (the default: every cost a
+  candidate of the layer can have, later layers at default) or ``"children"`` (only the
+  costs of the layer's trained children, i.e. those that can still reach the target, so no
+  bucket is spent on costs that were filtered out).
+- ``prune_dominated``: drop from a memorial table every candidate that another kept
+  candidate dominates (costs no more and has at least its reward, one of them strictly), so
+  fewer parents are expanded. Off by default.
+- ``start_buckets`` (anytime refinement, this project's idea): run complete searches with
+  H = ``start_buckets``, twice that, ... and finally ``buckets``. Every pass reuses all
+  rewards known so far (a child trained in an earlier pass is free), so a pass costs only the
+  children that are new at its resolution, and a budget that ends early still holds the answer
+  of the last complete pass instead of a search cut inside a layer. With doubling H and the
+  default bucket range, each bucket of a pass splits into buckets of the next, so the second
+  layer's parents of a pass are kept again by the next. None (the default): one pass.
+  Memorial tables carry their ``pass``; a journal keeps, per layer, the latest pass's rows.
 """
 
 from __future__ import annotations
@@ -16,8 +37,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from layernas.errors import LayerNASError
 from layernas.space import Arch
 from layernas.strategies.base import Strategy, positive_int
+
+ORDERS = ("reward", "cost", "random")
+BUCKET_RANGES = ("layer", "children")
 
 
 @dataclass(frozen=True)
@@ -35,20 +60,55 @@ class Entry:
 class LayerNAS(Strategy):
     buckets: int = 100
     keep: int = 1
+    order: str = "reward"
+    bucket_range: str = "layer"
+    prune_dominated: bool = False
+    start_buckets: int | None = None
 
     name = "layernas"
 
     def __post_init__(self) -> None:
         positive_int(self.buckets, "LayerNAS buckets")
         positive_int(self.keep, "LayerNAS keep")
+        for option, value, choices in (
+            ("order", self.order, ORDERS),
+            ("bucket_range", self.bucket_range, BUCKET_RANGES),
+        ):
+            if value not in choices:
+                raise LayerNASError(f"LayerNAS {option} must be one of {list(choices)}, got {value!r}")
+        if not isinstance(self.prune_dominated, bool):
+            raise LayerNASError(
+                f"LayerNAS prune_dominated must be True or False, got {self.prune_dominated!r}"
+            )
+        if self.start_buckets is not None:
+            positive_int(self.start_buckets, "LayerNAS start_buckets")
+            if self.start_buckets > self.buckets:
+                raise LayerNASError(
+                    f"LayerNAS start_buckets ({self.start_buckets}) must be <= buckets "
+                    f"({self.buckets}): passes double H from start_buckets up to buckets"
+                )
 
     def start(self) -> None:
         self._known: dict[Arch, float | None] = {}
         self._memorial: list[list[dict[str, Any]]] = []
-        self._layer = 0
-        self._children: list[Arch] = []
-        self._queue: deque[Arch] = deque()
+        self._passes = deque(self.pass_buckets())
+        self._pass = -1
         self._done = False
+        self._start_pass()
+
+    def pass_buckets(self) -> list[int]:
+        """H of each pass: ``start_buckets`` doubled until ``buckets``, or just ``buckets``."""
+        if self.start_buckets is None:
+            return [self.buckets]
+        out = [self.start_buckets]
+        while out[-1] * 2 < self.buckets:
+            out.append(out[-1] * 2)
+        return out + [self.buckets] if out[-1] < self.buckets else out
+
+    def _start_pass(self) -> None:
+        self._pass += 1
+        self._h = self._passes.popleft()
+        self._layer = 0
         self._generate([self.problem.defaults])
 
     # -- ask/tell -------------------------------------------------------------------
@@ -69,7 +129,7 @@ class LayerNAS(Strategy):
 
     def bound(self) -> int:
         sizes = [len(layer.options) for layer in self.problem.space.layers]
-        return sizes[0] + self.keep * self.buckets * sum(sizes[1:])
+        return sizes[0] + self.keep * sum(self.pass_buckets()) * sum(sizes[1:])
 
     # -- the layerwise search -------------------------------------------------------
     def _generate(self, parents: list[Arch]) -> None:
@@ -86,25 +146,36 @@ class LayerNAS(Strategy):
                 self._children.append(child)
         self._queue = deque(c for c in self._children if c not in self._known)
 
+    def _span(self, trained: list[tuple[int, Arch, float, float]]) -> tuple[float, float]:
+        """The cost span the buckets of the current layer divide."""
+        if self.bucket_range == "children" and trained:
+            costs = [cost for _, _, cost, _ in trained]
+            return min(costs), max(costs)
+        return self.problem.layer_cost_range(self._layer + 1)
+
     def _close_layer(self) -> None:
         """All children of the layer are in: bucket them, keep the best, move on."""
-        lo, hi = self.problem.layer_cost_range(self._layer + 1)
-        width = (hi - lo) / self.buckets
+        trained = [
+            (order, child, self.problem.cost(child), reward)
+            for order, child in enumerate(self._children)
+            if (reward := self._known[child]) is not None
+        ]
+        lo, hi = self._span(trained)
+        width = (hi - lo) / self._h
         best: dict[int, list[Entry]] = {}
-        for order, child in enumerate(self._children):
-            reward = self._known[child]
-            if reward is None:
-                continue
-            cost = self.problem.cost(child)
-            bucket = min(self.buckets - 1, max(0, int((cost - lo) / width))) if width > 0 else 0
+        for order, child, cost, reward in trained:
+            bucket = min(self._h - 1, max(0, int((cost - lo) / width))) if width > 0 else 0
             best.setdefault(bucket, []).append(Entry(child, cost, reward, bucket, order))
         table = sorted(
             (e for entries in best.values() for e in sorted(entries, key=_rank)[: self.keep]),
             key=_rank,
         )
+        if self.prune_dominated:
+            table = [e for e in table if not any(_dominates(f, e) for f in table)]
         self._memorial.append(
             [
                 {
+                    "pass": self._pass,
                     "layer": self._layer,
                     "bucket": e.bucket,
                     "bucket_lo": lo + e.bucket * width,
@@ -118,13 +189,30 @@ class LayerNAS(Strategy):
         )
         self._layer += 1
         if self._layer == len(self.problem.space.layers) or not table:
-            self._done = True
-            self._queue = deque()
+            if self._passes:
+                self._start_pass()
+            else:
+                self._done = True
+                self._queue = deque()
         else:
-            self._generate([e.arch for e in table])
+            self._generate([e.arch for e in self._expansion_order(table)])
+
+    def _expansion_order(self, table: list[Entry]) -> list[Entry]:
+        """The kept candidates in the order their children are generated (``order``)."""
+        if self.order == "cost":
+            return sorted(table, key=lambda e: (e.cost, e.order))
+        if self.order == "random":
+            return [table[i] for i in self.rng.permutation(len(table))]
+        return table  # already best reward first
 
     def memorial_tables(self) -> list[list[dict[str, Any]]]:
         return self._memorial
 
+
 def _rank(entry: Entry) -> tuple[float, int]:
     return (-entry.reward, entry.order)
+
+
+def _dominates(a: Entry, b: Entry) -> bool:
+    """``a`` costs no more than ``b`` and rewards at least as much, one of them strictly."""
+    return a.cost <= b.cost and a.reward >= b.reward and (a.cost < b.cost or a.reward > b.reward)

@@ -1,0 +1,186 @@
+"""Running a study: every (strategy, run) pair as one search, over a pool of processes.
+
+Each pair is an independent, fully seeded search on the benchmark (see
+:mod:`layernas.study.spec`), so the records are identical for any number of worker
+processes; they are returned sorted by strategy (in the spec's order), then run. A worker
+process loads the benchmark once and then runs many pairs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from layernas.benchmarks import Benchmark, load
+from layernas.errors import LayerNASError
+from layernas.runner import search
+from layernas.study.noise import NoisyReward
+from layernas.study.spec import StudySpec, run_seed
+from layernas.trial import Trial
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One strategy's run: counts, its answer, and its best-so-far trajectory.
+
+    ``steps[j]`` is the number of trained candidates at which the best in-range candidate
+    (by observed reward) changed for the j-th time; ``step_rewards[j]`` is that candidate's
+    observed reward and ``step_finals[j]`` its final metric. ``best_*`` describe the answer
+    (None when no trained candidate was in range).
+    """
+
+    strategy: str
+    run: int
+    seed: int
+    trained: int
+    rejected: int
+    reused: int
+    stop_reason: str
+    bound: int | None
+    best_arch: tuple[Any, ...] | None
+    best_cost: float | None
+    best_reward: float | None
+    best_final: float | None
+    steps: tuple[int, ...]
+    step_rewards: tuple[float, ...]
+    step_finals: tuple[float, ...]
+
+
+@dataclass
+class StudyResult:
+    """A finished study: its spec, the benchmark, the true optimum and every run's record."""
+
+    spec: StudySpec
+    bench: Benchmark
+    cost_range: tuple[float, float]
+    oracle: Trial
+    records: list[RunRecord]
+    seconds: float
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.spec.strategies]
+
+    def of(self, label: str) -> list[RunRecord]:
+        """The records of strategy ``label``, by run."""
+        return [r for r in self.records if r.strategy == label]
+
+
+@dataclass
+class _Context:
+    """What a process needs to run pairs: the spec, the loaded benchmark and the range."""
+
+    spec: StudySpec
+    bench: Benchmark
+    cost_range: tuple[float, float]
+
+    @classmethod
+    def load(cls, spec: StudySpec) -> _Context:
+        bench = load(spec.benchmark, spec.dataset, spec.data_dir, spec.cost)
+        return cls(spec, bench, spec.range_for(bench.max_cost))
+
+    def run(self, pair: tuple[int, int]) -> RunRecord:
+        """Search with strategy ``pair[0]`` (an index into the spec) in run ``pair[1]``."""
+        index, run = pair
+        strategy = self.spec.strategies[index]
+        seed = run_seed(self.spec.seed, run)
+        bench = self.bench.with_seed(seed)
+        reward = (
+            NoisyReward(bench, self.spec.reward_noise) if self.spec.reward_noise else bench.reward
+        )
+        result = search(
+            bench.space,
+            reward=reward,
+            cost=bench.cost,
+            cost_range=self.cost_range,
+            strategy=strategy.build(),
+            budget=self.spec.budget,
+            seed=seed,
+            progress=False,
+            max_stall=self.spec.max_stall,
+        )
+        lo, hi = self.cost_range
+        steps: list[int] = []
+        rewards: list[float] = []
+        finals: list[float] = []
+        for n, trial in enumerate(result.trials, start=1):
+            if trial.ok and lo <= trial.cost <= hi and (not rewards or trial.reward > rewards[-1]):
+                steps.append(n)
+                rewards.append(trial.reward)
+                finals.append(bench.final(trial.arch))
+        best = result.best
+        return RunRecord(
+            strategy=strategy.label,
+            run=run,
+            seed=seed,
+            trained=result.trained,
+            rejected=result.rejected,
+            reused=result.reused,
+            stop_reason=result.stop_reason,
+            bound=result.bound,
+            best_arch=None if best is None else best.arch,
+            best_cost=None if best is None else best.cost,
+            best_reward=None if best is None else best.reward,
+            best_final=None if best is None else finals[-1],
+            steps=tuple(steps),
+            step_rewards=tuple(rewards),
+            step_finals=tuple(finals),
+        )
+
+
+_WORKER: _Context | None = None
+
+
+def _init_worker(spec: StudySpec) -> None:
+    global _WORKER
+    _WORKER = _Context.load(spec)
+
+
+def _run_in_worker(pair: tuple[int, int]) -> RunRecord:
+    assert _WORKER is not None, "worker was not initialised"
+    return _WORKER.run(pair)
+
+
+def run_study(spec: StudySpec, workers: int = 1, progress: bool | None = None) -> StudyResult:
+    """Run every strategy of ``spec`` ``spec.runs`` times on ``workers`` processes."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise LayerNASError(f"workers must be an integer >= 1, got {workers!r}")
+    start = time.perf_counter()
+    context = _Context.load(spec)
+    oracle = context.bench.oracle(context.cost_range)
+    pairs = [(i, run) for run in range(spec.runs) for i in range(len(spec.strategies))]
+    bar = tqdm(
+        total=len(pairs),
+        unit="run",
+        desc="study",
+        disable=None if progress is None else not progress,
+    )
+    with bar:
+        if workers == 1:
+            records = []
+            for pair in pairs:
+                records.append(context.run(pair))
+                bar.update(1)
+        else:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(spec,),
+            )
+            with pool:
+                chunk = max(1, len(pairs) // (workers * 16))
+                records = []
+                for record in pool.map(_run_in_worker, pairs, chunksize=chunk):
+                    records.append(record)
+                    bar.update(1)
+    order = {label: i for i, label in enumerate(s.label for s in spec.strategies)}
+    records.sort(key=lambda r: (order[r.strategy], r.run))
+    return StudyResult(
+        spec, context.bench, context.cost_range, oracle, records, time.perf_counter() - start
+    )

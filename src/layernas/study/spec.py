@@ -1,0 +1,172 @@
+"""What a study runs: the benchmark, cost range, runs, budget and strategies (plain data).
+
+A study is ``runs`` seeded runs of every strategy on one tabular benchmark, each run capped at
+``budget`` trained candidates. Run ``r`` uses the seed :func:`run_seed` ``(seed, r)`` for the
+strategy, for the benchmark's reward draw (e.g. NAS-Bench-Macro's training seed) and for the
+optional reward noise, so all strategies of one run face the same observed rewards.
+
+Strategies are written ``name`` or ``name:option=value:option=value`` (e.g.
+``layernas:buckets=50:keep=2``); the text is the strategy's label in every output.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from layernas.errors import LayerNASError
+from layernas.strategies import STRATEGIES, Strategy
+
+# every registered strategy but brute force (PPO joins when it is registered)
+DEFAULT_STRATEGIES = tuple(name for name in STRATEGIES if name != "exhaustive")
+STUDY_MAX_STALL = 1_000
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """One strategy of a study: a registered name, its options, and the label it is shown by."""
+
+    label: str
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Strategy:
+        cls = STRATEGIES.get(self.name)
+        if cls is None:
+            raise LayerNASError(
+                f"unknown strategy {self.name!r} in {self.label!r}; choose one of {list(STRATEGIES)}"
+            )
+        try:
+            return cls(**self.options)
+        except TypeError as exc:
+            raise LayerNASError(f"strategy {self.label!r}: {exc}") from None
+
+    @classmethod
+    def parse(
+        cls, text: str, defaults: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> StrategySpec:
+        """``name[:key=value...]``; ``defaults[name]`` fills options the text leaves out."""
+        name, *pairs = text.strip().split(":")
+        options = dict((defaults or {}).get(name, {}))
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise LayerNASError(
+                    f"strategy option {pair!r} in {text!r} must be written key=value, "
+                    "e.g. layernas:buckets=50:keep=2"
+                )
+            options[key] = _value(value)
+        spec = cls(text.strip(), name, options)
+        spec.build()  # fail now, with the label, rather than in a worker
+        return spec
+
+
+def parse_strategies(
+    texts: str | Sequence[str], defaults: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[StrategySpec, ...]:
+    """Specs from ``"layernas,random"`` or a list of such entries; labels must be unique."""
+    items = texts.split(",") if isinstance(texts, str) else list(texts)
+    specs = tuple(StrategySpec.parse(item, defaults) for item in items if item.strip())
+    if not specs:
+        raise LayerNASError("give at least one strategy, e.g. layernas,random")
+    labels = [s.label for s in specs]
+    if len(set(labels)) != len(labels):
+        raise LayerNASError(f"strategies are listed twice: {labels}")
+    return specs
+
+
+def _value(text: str) -> Any:
+    """An option value: int, float, true/false/none, else the text itself."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_benchmark(text: str) -> tuple[str, str]:
+    """``"nats-sss:cifar100"`` -> ``("nats-sss", "cifar100")``; the dataset defaults to cifar10."""
+    name, _, dataset = text.partition(":")
+    return name, dataset or "cifar10"
+
+
+def run_seed(seed: int, run: int) -> int:
+    """The seed of run ``run`` of a study seeded ``seed`` (independent streams per run)."""
+    return int(np.random.SeedSequence([seed, run]).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that decides a study's numbers (``workers`` does not, so it is not here).
+
+    ``cost_range`` in the cost's units; when None it is ``[0, max_cost_fraction * max cost]``.
+    ``max_stall`` stops a run whose strategy proposes that many candidates in a row without
+    training a new one (a converged policy re-proposing known architectures); the run then
+    keeps its answer, like a strategy that finished below the budget.
+    """
+
+    benchmark: str = "nats-sss"
+    dataset: str = "cifar10"
+    cost: str = "flops"
+    cost_range: tuple[float, float] | None = None
+    max_cost_fraction: float = 0.5
+    runs: int = 100
+    budget: int = 300
+    strategies: tuple[StrategySpec, ...] = field(
+        default_factory=lambda: parse_strategies(DEFAULT_STRATEGIES)
+    )
+    seed: int = 0
+    reward_noise: float = 0.0
+    max_stall: int = STUDY_MAX_STALL
+    data_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("runs", "budget", "max_stall"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise LayerNASError(f"study {name} must be an integer >= 1, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise LayerNASError(f"study seed must be an integer >= 0, got {self.seed!r}")
+        if not (math.isfinite(self.reward_noise) and self.reward_noise >= 0):
+            raise LayerNASError(
+                f"reward_noise must be >= 0 accuracy points, got {self.reward_noise}"
+            )
+        if not 0 < self.max_cost_fraction <= 1:
+            raise LayerNASError(
+                f"max_cost_fraction must be in (0, 1], got {self.max_cost_fraction}"
+            )
+        if not self.strategies:
+            raise LayerNASError("a study needs at least one strategy")
+
+    def range_for(self, max_cost: float) -> tuple[float, float]:
+        """The target cost range, given the benchmark's largest cost."""
+        if self.cost_range is not None:
+            lo, hi = self.cost_range
+            return float(lo), float(hi)
+        return 0.0, self.max_cost_fraction * max_cost
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for summary.json."""
+        return {
+            "benchmark": self.benchmark,
+            "dataset": self.dataset,
+            "cost": self.cost,
+            "cost_range": None if self.cost_range is None else list(self.cost_range),
+            "max_cost_fraction": None if self.cost_range is not None else self.max_cost_fraction,
+            "runs": self.runs,
+            "budget": self.budget,
+            "strategies": {s.label: s.build().config() for s in self.strategies},
+            "seed": self.seed,
+            "reward_noise": self.reward_noise,
+            "max_stall": self.max_stall,
+        }

@@ -1,0 +1,145 @@
+"""Statistics of a study, per strategy: final regret, reaching the oracle, counts.
+
+Final regret of a run = the oracle's final metric minus the final metric of the architecture
+the run returned (its best in-range candidate by observed reward); it is 0 exactly when the
+run returned an architecture as good as the oracle ("reached the oracle"). A run that trained
+no in-range candidate has infinite regret. Quartiles interpolate linearly between order
+statistics; an interpolation that touches an infinite value is infinite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from layernas.study.curves import quantile_columns, regret_matrix
+from layernas.study.running import RunRecord, StudyResult
+
+REACHED_TOL = 1e-9  # regret at or below this counts as reaching the oracle
+CHECKPOINT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)  # of the budget, for the anytime table
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median, quartiles and mean of a sample (``inf`` where an infinite value enters)."""
+
+    median: float
+    q25: float
+    q75: float
+    mean: float
+
+    @property
+    def iqr(self) -> float:
+        return self.q75 - self.q25
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile, linear between order statistics (numpy's default method)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    below, above = ordered[math.floor(position)], ordered[math.ceil(position)]
+    if math.isinf(above):
+        return math.inf
+    return below + (above - below) * (position - math.floor(position))
+
+
+def spread(values: Sequence[float]) -> Spread:
+    return Spread(
+        median=quantile(values, 0.5),
+        q25=quantile(values, 0.25),
+        q75=quantile(values, 0.75),
+        mean=math.fsum(values) / len(values),
+    )
+
+
+def regret(record: RunRecord, oracle_final: float) -> float:
+    """Final regret of one run (``inf`` without an in-range answer)."""
+    return math.inf if record.best_final is None else oracle_final - record.best_final
+
+
+def trained_to_oracle(record: RunRecord, oracle_final: float) -> int | None:
+    """Trained candidates after which the run's answer first reached the oracle, if ever."""
+    for step, final in zip(record.steps, record.step_finals):
+        if oracle_final - final <= REACHED_TOL:
+            return step
+    return None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Median regret and P(oracle) over runs once ``trained`` candidates are trained."""
+
+    trained: int
+    regret_median: float
+    p_oracle: float
+
+
+def checkpoints(records: list[RunRecord], oracle_final: float, budget: int) -> list[Checkpoint]:
+    """The anytime view at fixed fractions of the budget (equal trained candidates)."""
+    matrix = regret_matrix(records, oracle_final, budget)
+    medians = quantile_columns(matrix, 0.5)
+    reached = (matrix <= REACHED_TOL).mean(axis=0)
+    at = sorted({max(1, round(f * budget)) for f in CHECKPOINT_FRACTIONS})
+    return [Checkpoint(n, float(medians[n - 1]), float(reached[n - 1])) for n in at]
+
+
+@dataclass(frozen=True)
+class StrategySummary:
+    """One strategy's results over all runs of a study."""
+
+    label: str
+    config: dict[str, Any]
+    runs: int
+    regret: Spread
+    p_oracle: float
+    no_answer: int
+    trained: Spread
+    trained_max: int
+    rejected_mean: float
+    reused_mean: float
+    to_oracle_median: float | None
+    bound: int | None
+    stop_reasons: dict[str, int]
+    anytime: list[Checkpoint]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["regret"]["iqr"] = self.regret.iqr
+        return data
+
+
+def summarize(result: StudyResult) -> list[StrategySummary]:
+    """Per strategy, in the spec's order."""
+    oracle = result.oracle.reward
+    out = []
+    for spec in result.spec.strategies:
+        records = result.of(spec.label)
+        regrets = [regret(r, oracle) for r in records]
+        reached = [s for r in records if (s := trained_to_oracle(r, oracle)) is not None]
+        out.append(
+            StrategySummary(
+                label=spec.label,
+                config=spec.build().config(),
+                runs=len(records),
+                regret=spread(regrets),
+                p_oracle=sum(r <= REACHED_TOL for r in regrets) / len(records),
+                no_answer=sum(r.best_final is None for r in records),
+                trained=spread([float(r.trained) for r in records]),
+                trained_max=max(r.trained for r in records),
+                rejected_mean=sum(r.rejected for r in records) / len(records),
+                reused_mean=sum(r.reused for r in records) / len(records),
+                to_oracle_median=quantile(reached, 0.5) if reached else None,
+                bound=records[0].bound,
+                stop_reasons=dict(Counter(_reason(r.stop_reason) for r in records)),
+                anytime=checkpoints(records, oracle, result.spec.budget),
+            )
+        )
+    return out
+
+
+def _reason(text: str) -> str:
+    """The stop reason without its run-specific numbers ("stalled: 1001 proposals..." -> "stalled")."""
+    return text.split(":")[0]
