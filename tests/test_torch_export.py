@@ -1,0 +1,39 @@
+"""Export round trip: the loaded module gives the exported module's outputs exactly."""
+
+import json
+
+import torch
+
+from layernas.torch.export import export, load
+from layernas.torch.spaces import mobilenet_v2, nats_sss
+
+
+def test_round_trip(tmp_path):
+    space = mobilenet_v2(width_mult=1.4)
+    arch = (5, 3, 16, False, 3, 6, 24, 7, 1, 32, True, 3, 3, 48, 5, 6, 64, False)
+    torch.manual_seed(0)
+    module = space.build(arch)
+    module(torch.randn(16, 1, 8, 8))  # train-mode pass: batch-norm statistics move
+    module.eval()
+    export(space, arch, module, tmp_path / "best", metrics={"val_accuracy": 97.5})
+
+    record = json.loads((tmp_path / "best" / "arch.json").read_text())
+    assert record["space"] == "mobilenet_v2" and record["kwargs"]["width_mult"] == 1.4
+    assert tuple(record["arch"]) == arch and record["layers"] == space.space.names
+    assert (record["madds"], record["params"]) == (space.cost(arch), space.params(arch))
+    assert record["metrics"] == {"val_accuracy": 97.5}
+
+    loaded = load(tmp_path / "best")
+    x = torch.randn(4, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), module(x))
+
+
+def test_round_trip_nats(tmp_path):
+    space = nats_sss("cifar100", input_shape=(3, 8, 8))
+    arch = (8, 16, 24, 16, 8)
+    module = space.build(arch).eval()
+    export(space, arch, module, tmp_path)
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(load(tmp_path)(x), module(x))
