@@ -31,14 +31,27 @@ def main() -> None:
 @click.option("--seed", type=int, help="Seed of the run (overrides the config).")
 @click.option("--workers", type=click.IntRange(min=1), help="Candidates trained at once.")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="Where trials run.")
+@click.option("--ray-address", help="Join this Ray cluster (HOST:PORT from 'ray start --head', or auto).")
+@click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="Ray: CPUs each trial reserves.")
+@click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="Ray: GPUs each trial reserves.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per trial.")
+@click.option("--retries", type=click.IntRange(min=0), help="Re-runs of a failed trial.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal (resumable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Export the winner here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def search_cmd(config, budget, seed, workers, executor, journal, out, progress) -> None:
+def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_trial,
+               gpus_per_trial, timeout, retries, journal, out, progress) -> None:
     """Run the search described by the TOML file CONFIG (see layernas.config)."""
     try:
         cfg = load_config(config)
         run = cfg.run
+        resources = run.resources
+        if cpus_per_trial is not None or gpus_per_trial is not None:
+            resources = dict(resources or {})
+            if cpus_per_trial is not None:
+                resources["num_cpus"] = cpus_per_trial
+            if gpus_per_trial is not None:
+                resources["num_gpus"] = gpus_per_trial
         cost_range = cfg.cost_range
         if cost_range is None:
             priciest = extreme_options(cfg.space, cfg.cost)[1]
@@ -57,8 +70,10 @@ def search_cmd(config, budget, seed, workers, executor, journal, out, progress) 
             journal=str(journal) if journal else None,
             progress=progress,
             executor=executor or run.executor,
-            timeout=run.timeout,
-            retries=run.retries,
+            timeout=run.timeout if timeout is None else timeout,
+            retries=run.retries if retries is None else retries,
+            ray_address=ray_address or run.ray_address,
+            resources=resources,
         )
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None

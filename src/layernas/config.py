@@ -17,8 +17,10 @@ seed = 0
 workers = 1
 journal = "run.sqlite"         # relative paths are relative to the config file
 executor = "inline"            # inline | process | ray
-timeout = 600
-retries = 0
+timeout = 600                  # seconds per trial (process, ray)
+retries = 0                    # re-runs of a trial that raised, gave NaN/inf or timed out
+ray_address = "10.0.0.5:6379"  # join this Ray cluster (default: start a local Ray)
+resources = { num_cpus = 1, num_gpus = 0 }   # per trial, on Ray
 
 [strategy]
 name = "layernas"              # layernas | random | evolution | reinforce | exhaustive
@@ -35,7 +37,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -75,9 +77,11 @@ class RunConfig(_Strict):
     seed: int = 0
     workers: int = Field(default=1, ge=1)
     journal: str | None = None
-    executor: str | None = None
+    executor: Literal["inline", "process", "ray"] | None = None
     timeout: float | None = Field(default=None, gt=0)
     retries: int = Field(default=0, ge=0)
+    ray_address: str | None = None
+    resources: dict[str, Any] | None = None
     out: str | None = None
 
 

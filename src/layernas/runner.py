@@ -19,12 +19,15 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from layernas.errors import LayerNASError
-from layernas.executors import Executor, Outcome, make_executor
+from layernas.executors import Executor, Outcome, make_executor, resolve_executor
 from layernas.journal import Journal, arch_key
 from layernas.problem import CostFn, Problem, as_number
 from layernas.space import Arch, SearchSpace
 from layernas.strategies import LayerNAS, Strategy
 from layernas.trial import FAILED, OK, Trial
+
+#: A trial whose worker dies this many times is recorded as failed (see ``search``).
+MAX_WORKER_DEATHS = 3
 
 
 @dataclass
@@ -47,6 +50,17 @@ class SearchResult:
     @property
     def failed(self) -> list[Trial]:
         return [t for t in self.trials if not t.ok]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A trial being trained: which attempt it is, and how many workers died on it."""
+
+    key: str
+    arch: Arch
+    cost: float
+    attempt: int
+    deaths: int
 
 
 @dataclass
@@ -85,15 +99,28 @@ def search(
     timeout: float | None = None,
     retries: int = 0,
     max_stall: int = 10_000,
+    ray_address: str | None = None,
+    resources: dict[str, Any] | None = None,
 ) -> SearchResult:
     """Find the highest-reward architecture of ``space`` with cost in ``cost_range``.
 
     ``budget`` caps trained candidates (rejected and repeated ones are free); ``seed``
     decides the run; ``workers`` trains that many candidates at once; ``journal`` is an
     SQLite path that makes the search resumable; ``progress`` shows a bar (default: on a
-    terminal). A training that raises, returns NaN/inf or exceeds ``timeout`` seconds is
-    retried ``retries`` times, then recorded as failed. ``max_stall`` stops a strategy that
-    proposes that many candidates in a row without training one.
+    terminal). ``max_stall`` stops a strategy that proposes that many candidates in a row
+    without training one.
+
+    ``executor`` is ``"inline"`` (default for one worker), ``"process"`` (a local process
+    pool; default for more workers or a timeout) or ``"ray"``: Ray tasks with
+    ``resources`` each (default ``{"num_cpus": 1}``; also ``num_gpus``, ``memory`` and
+    custom ``resources``), on a local Ray started for the search or, with
+    ``ray_address``, on that cluster.
+
+    Failures: a training that raises, returns NaN/inf or runs past ``timeout`` seconds is
+    retried ``retries`` times, then recorded as failed (with its reason; never the answer)
+    and the search goes on. A trial whose worker process dies (killed, crashed, a lost
+    Ray node) is re-run without using a retry, up to ``MAX_WORKER_DEATHS`` deaths, then
+    recorded as failed.
     """
     if not isinstance(space, SearchSpace):
         raise LayerNASError(f"space must be a layernas.SearchSpace, got {type(space).__name__}")
@@ -110,6 +137,7 @@ def search(
         raise LayerNASError(f"retries must be an integer >= 0, got {retries!r}")
     if not callable(reward) or not callable(cost):
         raise LayerNASError("reward and cost must be callables taking an architecture tuple")
+    executor = resolve_executor(executor, workers, timeout, ray_address, resources)
 
     problem = Problem(space, cost, cost_range)
     strategy.setup(problem, seed)
@@ -131,11 +159,14 @@ def search(
     ) as bar:
         run.bar = bar
         run.journal = Journal(journal, fingerprint) if journal is not None else None
-        run.executor = make_executor(executor, reward, workers, timeout)
         try:
-            run.loop()
+            run.executor = make_executor(executor, reward, workers, timeout, ray_address,
+                                         resources)
+            try:
+                run.loop()
+            finally:
+                run.executor.close()
         finally:
-            run.executor.close()
             if run.journal is not None:
                 run.journal.close()
     trials = sorted(run.trials.values(), key=lambda t: t.number)
@@ -169,7 +200,7 @@ class _Run:
         self.queue: deque[_Proposal] = deque()
         self.trials: dict[int, Trial] = {}
         self.known: dict[str, Trial] = {}
-        self.inflight: dict[int, tuple[str, Arch, float, int]] = {}  # number -> key, arch, cost, attempt
+        self.inflight: dict[int, _Attempt] = {}  # by trial number
         self.waiting: dict[str, list[_Proposal]] = {}
         self.adoptable: dict[str, Trial] = {}
         self.charged = 0
@@ -247,23 +278,32 @@ class _Run:
             else:
                 self._start(number, key, arch, cost, attempt=1)
 
-    def _start(self, number: int, key: str, arch: Arch, cost: float, attempt: int) -> None:
-        self.inflight[number] = (key, arch, cost, attempt)
+    def _start(self, number: int, key: str, arch: Arch, cost: float, attempt: int,
+               deaths: int = 0) -> None:
+        self.inflight[number] = _Attempt(key, arch, cost, attempt, deaths)
         if self.journal is not None:
             self.journal.started(number, arch, cost, attempt)
         self.executor.submit(number, arch)
 
     def _complete(self, outcome: Outcome) -> None:
-        key, arch, cost, attempt = self.inflight.pop(outcome.number)
+        current = self.inflight.pop(outcome.number)
+        key, arch, cost, attempt = current.key, current.arch, current.cost, current.attempt
         error = outcome.error
         reward = None
-        if error is None:
+        if outcome.lost:  # the worker died: not the candidate's fault (until it keeps happening)
+            deaths = current.deaths + 1
+            if deaths < MAX_WORKER_DEATHS:
+                self._start(outcome.number, key, arch, cost, attempt, deaths)
+                return
+            error = (f"{error}; its worker died {deaths} times running this candidate, "
+                     "so it is not re-run")
+        elif error is None:
             reward = as_number(outcome.value, f"reward function on {arch!r}")
             if not math.isfinite(reward):
                 error = f"reward function returned {reward}"
                 reward = None
-        if error is not None and attempt <= self.retries:
-            self._start(outcome.number, key, arch, cost, attempt + 1)
+        if error is not None and not outcome.lost and attempt <= self.retries:
+            self._start(outcome.number, key, arch, cost, attempt + 1, current.deaths)
             return
         status = OK if error is None else FAILED
         self._record(Trial(outcome.number, arch, cost, reward, status, error, outcome.duration, attempt))

@@ -1,0 +1,262 @@
+"""The Ray executor: trials as Ray tasks, on this machine or on a Ray cluster.
+
+Without an address (and without ``RAY_ADDRESS`` set) it starts a private local Ray with
+``workers x num_cpus`` CPUs and stops it when the search ends; with an address it joins
+that cluster (see docs/ray.md). If this process already called ``ray.init``, that Ray
+is used as it is and left running.
+
+Each trial is one task with the per-trial resources (``num_cpus``, ``num_gpus``,
+``memory``, custom ``resources``). The task is a generator that first reports that it
+started, so the per-trial timeout counts from the start of training, not from the time
+spent queued for a free worker; a task past its timeout is cancelled with
+``ray.cancel(force=True)`` (its worker is killed) and reported as a timeout error.
+
+Worker deaths are left to the runner, not to Ray's own ``max_retries`` (set to 0): a
+task whose worker died or whose node was lost comes back as a lost outcome, which the
+runner re-runs without charging one of the user's retries, up to a cap, so a death is
+visible and a candidate that kills every worker it touches cannot loop forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from layernas.errors import LayerNASError
+from layernas.executors import check_address
+from layernas.executors.base import Outcome, RewardFn, evaluate
+from layernas.space import Arch
+
+INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'layernas[ray]'"
+CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's address to answer
+PROBE_TIMEOUT = 120.0  # seconds to wait for a worker to load the reward function
+STARTED = "started"
+
+# Ray's names of the per-trial requests in a node's resource table
+_NODE_KEYS = {"num_cpus": "CPU", "num_gpus": "GPU", "memory": "memory"}
+
+
+def _import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise LayerNASError(INSTALL_HINT) from None
+    return ray
+
+
+# -- in the worker ------------------------------------------------------------------
+def _trial(reward: RewardFn, number: int, arch: Arch) -> Iterator[Any]:
+    """One trial as a streaming task: a start marker, then the outcome."""
+    yield STARTED
+    yield evaluate(reward, number, arch)
+
+
+def _load(reward: RewardFn) -> str:
+    """A probe: can a worker unpickle the reward function? (Ray does that before the call.)"""
+    return type(reward).__name__
+
+
+# -- starting or joining Ray -----------------------------------------------------------
+def user_paths() -> list[str]:
+    """Folders on this process's ``sys.path`` outside the Python installation, given to
+    workers so they import what the driver imports (a config's folder, a test folder)."""
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    paths = []
+    for entry in sys.path:
+        path = os.path.realpath(entry or os.getcwd())
+        if os.path.isdir(path) and not any(
+            path == p or path.startswith(p + os.sep) for p in prefixes
+        ) and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None, **kwargs: Any) -> None:
+    """``ray.init`` as layernas uses it: quiet, no dashboard, the driver's import paths
+    shipped to workers; ``address`` joins a cluster (checked to answer within a few
+    seconds first), else a local Ray with ``num_cpus`` CPUs starts.
+
+    Call it yourself (e.g. once per test session) to keep one Ray across searches.
+    """
+    ray = _import_ray()
+    if address == "local":
+        address = None
+    if address is not None:
+        _check_reachable(address)
+    pythonpath = os.pathsep.join(user_paths() + [os.environ.get("PYTHONPATH", "")]).strip(os.pathsep)
+    options: dict[str, Any] = {
+        "logging_level": logging.ERROR,
+        "runtime_env": {"env_vars": {"PYTHONPATH": pythonpath}} if pythonpath else None,
+    }
+    if address is None:
+        options.update(num_cpus=num_cpus, include_dashboard=False)
+    options.update(kwargs)
+    try:
+        ray.init(address=address or "local", **options)  # "local": never join by accident
+    except LayerNASError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ...
+        where = f"the Ray cluster at {address!r}" if address else "a local Ray"
+        raise LayerNASError(
+            f"could not start or join {where}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast (``CONNECT_TIMEOUT`` s) when nothing listens at ``host:port``: Ray itself
+    keeps retrying an unreachable cluster for minutes."""
+    if address in ("auto", "local"):
+        return  # Ray resolves these itself, and fails at once when there is nothing
+    check_address(address)
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise LayerNASError(
+            f"no Ray cluster answers at {address!r} ({exc}); start one with "
+            "'ray start --head --port=6379' and pass the address it prints"
+        ) from None
+
+
+def check_resources_available(ray: Any, request: Mapping[str, Any]) -> None:
+    """Refuse a per-trial request that no alive node of the cluster can ever hold."""
+    need = {_NODE_KEYS[k]: v for k, v in request.items() if k in _NODE_KEYS and v}
+    need.update({k: v for k, v in request.get("resources", {}).items() if v})
+    nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+    if any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
+        return
+    have = "; ".join(
+        ", ".join(f"{k}={v:g}" for k, v in sorted(node.items())
+                  if k in ("CPU", "GPU") or k in need)
+        for node in nodes
+    )
+    asked = ", ".join(f"{k}={v:g}" for k, v in need.items())
+    raise LayerNASError(
+        f"no node of the Ray cluster has the resources one trial asks for ({asked}); "
+        f"nodes have: {have or 'no alive nodes'}. Lower the per-trial resources or add "
+        "nodes that have them (ray start --num-cpus/--num-gpus/--resources)"
+    )
+
+
+# -- the executor -------------------------------------------------------------------
+class RayExecutor:
+    """Up to ``workers`` trials at once as Ray tasks with ``resources`` each."""
+
+    def __init__(self, reward: RewardFn, workers: int, timeout: float | None,
+                 address: str | None, resources: Mapping[str, Any]) -> None:
+        ray = _import_ray()
+        self._ray = ray
+        self.workers = workers
+        self.timeout = timeout
+        self.resources = dict(resources)
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        if address == "local":
+            address = None
+        # generator -> (trial number, time it was seen to start, or None while queued)
+        self._running: dict[Any, tuple[int, float | None]] = {}
+        self._owns_ray = not ray.is_initialized()
+        if address is not None and not self._owns_ray:  # a wrong address is a mistake anyway
+            _check_reachable(address)
+        if self._owns_ray:
+            cpus = self.resources.get("num_cpus", 1)
+            init_ray(address, num_cpus=None if address else max(1, math.ceil(workers * cpus)))
+        try:
+            check_resources_available(ray, self.resources)
+            self._task = ray.remote(max_retries=0, num_returns="streaming")(_trial).options(
+                **self.resources
+            )
+            self._reward = ray.put(reward)
+            self._probe(reward)
+        except BaseException:
+            self.close()
+            raise
+
+    def _probe(self, reward: RewardFn) -> None:
+        """Load the reward function on a worker once, so a module the workers cannot
+        import is an error before training starts, not a failure of every trial."""
+        ray = self._ray
+        probe = ray.remote(max_retries=0)(_load).options(num_cpus=0)
+        try:
+            ray.get(probe.remote(self._reward), timeout=PROBE_TIMEOUT)
+        except ray.exceptions.GetTimeoutError:
+            return  # a busy cluster: the trials will tell
+        except Exception as exc:  # noqa: BLE001 - RayTaskError wrapping the import error
+            cause = str(getattr(exc, "cause", None) or exc).strip().splitlines()[-1]
+            raise LayerNASError(
+                f"Ray workers cannot load the reward function {reward!r} ({cause}); its module "
+                "must be importable on every node: install it there, or start the workers "
+                "where it is on PYTHONPATH (docs/ray.md)"
+            ) from None
+
+    def submit(self, number: int, arch: Arch) -> None:
+        self._running[self._task.remote(self._reward, number, arch)] = (number, None)
+
+    def collect(self) -> list[Outcome]:
+        ray = self._ray
+        done: list[Outcome] = []
+        while not done:
+            now = time.monotonic()
+            deadlines = [start + self.timeout for _, start in self._running.values()
+                         if start is not None and self.timeout is not None]
+            wait = None if not deadlines else max(0.0, min(deadlines) - now)
+            ready, _ = ray.wait(list(self._running), num_returns=1, timeout=wait)
+            if ready:  # take everything ready by now, not one per call
+                ready, _ = ray.wait(list(self._running), num_returns=len(self._running),
+                                    timeout=0)
+            for gen in ready:
+                outcome = self._advance(gen)
+                if outcome is not None:
+                    done.append(outcome)
+            done.extend(self._expire())
+        return done
+
+    def _advance(self, gen: Any) -> Outcome | None:
+        """Read the next item of a ready task: its start marker, or how it ended."""
+        ray = self._ray
+        number, _ = self._running[gen]
+        try:
+            item = ray.get(next(gen))
+        except StopIteration:  # cannot happen: the outcome is read before the end
+            del self._running[gen]
+            return Outcome(number, error="the Ray task ended without an outcome", lost=True)
+        except ray.exceptions.RayTaskError as exc:  # e.g. arguments could not be unpickled
+            del self._running[gen]
+            return Outcome(number, error=f"Ray task failed: {exc}")
+        except ray.exceptions.RayError as exc:  # the worker or its node died
+            del self._running[gen]
+            first = (str(exc).strip().splitlines() or [""])[0]
+            return Outcome(number, error=f"Ray worker died ({type(exc).__name__}: {first})",
+                           lost=True)
+        if item == STARTED:
+            self._running[gen] = (number, time.monotonic())
+            return None
+        del self._running[gen]
+        return item
+
+    def _expire(self) -> list[Outcome]:
+        """Cancel (and kill the workers of) tasks running past the timeout."""
+        if self.timeout is None:
+            return []
+        now = time.monotonic()
+        expired = [gen for gen, (_, start) in self._running.items()
+                   if start is not None and now - start >= self.timeout]
+        outcomes = []
+        for gen in expired:
+            number, _ = self._running.pop(gen)
+            self._ray.cancel(gen, force=True)
+            outcomes.append(Outcome(number, error=f"timed out after {self.timeout:g} s "
+                                    "(Ray task cancelled, worker killed)"))
+        return outcomes
+
+    def close(self) -> None:
+        for gen in self._running:
+            self._ray.cancel(gen, force=True)
+        if self._owns_ray and self._ray.is_initialized():
+            self._ray.shutdown()
