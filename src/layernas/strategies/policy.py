@@ -6,6 +6,7 @@ sampled layer by layer, and gradients of log-probabilities are taken per layer.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,15 +53,25 @@ class CategoricalPolicy:
         self.space = space
         self.logits = [1e-3 * rng.standard_normal(len(layer.options)) for layer in space.layers]
         self.optimizer = Adam(lr=lr)
+        self._cdf_key = b""
+        self._cdf: list[list[float]] = []
 
     def sample(self, rng: np.random.Generator) -> tuple:
         """One option per layer, by inverse-CDF sampling (one uniform draw per layer)."""
-        draws = rng.random(len(self.logits))
+        draws = rng.random(len(self.logits)).tolist()
         return tuple(
-            layer.options[min(int(np.searchsorted(np.cumsum(softmax(logits)), u, side="right")),
-                              len(layer.options) - 1)]
-            for layer, logits, u in zip(self.space.layers, self.logits, draws)
+            layer.options[min(bisect.bisect_right(cdf, u), len(layer.options) - 1)]
+            for layer, cdf, u in zip(self.space.layers, self._cdfs(), draws)
         )
+
+    def _cdfs(self) -> list[list[float]]:
+        """Per-layer cumulative probabilities, recomputed only when the logits have changed
+        (a converged policy is sampled many times between updates)."""
+        key = b"".join(logits.tobytes() for logits in self.logits)
+        if key != self._cdf_key:
+            self._cdf_key = key
+            self._cdf = [np.cumsum(softmax(logits)).tolist() for logits in self.logits]
+        return self._cdf
 
     def choices(self, arch: tuple) -> list[int]:
         return [layer.index(value) for layer, value in zip(self.space.layers, arch)]
