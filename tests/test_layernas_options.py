@@ -76,9 +76,11 @@ def test_pruning_keeps_only_non_dominated_parents(seed):
                            and (b["cost"], b["reward"]) != (a["cost"], a["reward"]) for b in table)
 
 
-def test_refinement_passes_double_the_buckets():
-    assert ln.LayerNAS(buckets=100, start_buckets=12).pass_buckets() == [12, 24, 48, 96, 100]
+def test_refinement_passes_halve_the_buckets():
+    assert ln.LayerNAS(buckets=100, start_buckets=10).pass_buckets() == [12, 25, 50, 100]
+    assert ln.LayerNAS(buckets=100, start_buckets=13).pass_buckets() == [25, 50, 100]
     assert ln.LayerNAS(buckets=40, start_buckets=10).pass_buckets() == [10, 20, 40]
+    assert ln.LayerNAS(buckets=40, start_buckets=40).pass_buckets() == [40]
     assert ln.LayerNAS(buckets=40).pass_buckets() == [40]
 
 

@@ -22,13 +22,14 @@ Options beyond the paper (for ablations; the defaults are the specification's):
   candidate dominates (costs no more and has at least its reward, one of them strictly), so
   fewer parents are expanded. Off by default.
 - ``start_buckets`` (anytime refinement, this project's idea): run complete searches with
-  H = ``start_buckets``, twice that, ... and finally ``buckets``. Every pass reuses all
-  rewards known so far (a child trained in an earlier pass is free), so a pass costs only the
-  children that are new at its resolution, and a budget that ends early still holds the answer
-  of the last complete pass instead of a search cut inside a layer. With doubling H and the
-  default bucket range, each bucket of a pass splits into buckets of the next, so the second
-  layer's parents of a pass are kept again by the next. None (the default): one pass.
-  Memorial tables carry their ``pass``; a journal keeps, per layer, the latest pass's rows.
+  H = ..., ``buckets`` // 4, ``buckets`` // 2 and finally ``buckets``, starting from the
+  coarsest H that is still >= ``start_buckets``. Every pass reuses all rewards known so far
+  (a child trained in an earlier pass is free), so a pass costs only the children that are
+  new at its resolution, and a budget that ends early holds the answer of the last complete
+  pass rather than that of a search cut inside a layer. With the default bucket range and an
+  even H, each bucket of a pass splits in two in the next, so the second layer's parents of a
+  pass are kept again by the next. None (the default): one pass. Memorial tables carry their
+  ``pass``; a journal keeps, per layer, the latest pass's rows.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class LayerNAS(Strategy):
             if self.start_buckets > self.buckets:
                 raise LayerNASError(
                     f"LayerNAS start_buckets ({self.start_buckets}) must be <= buckets "
-                    f"({self.buckets}): passes double H from start_buckets up to buckets"
+                    f"({self.buckets}): passes halve H from buckets down to start_buckets"
                 )
 
     def start(self) -> None:
@@ -97,13 +98,12 @@ class LayerNAS(Strategy):
         self._start_pass()
 
     def pass_buckets(self) -> list[int]:
-        """H of each pass: ``start_buckets`` doubled until ``buckets``, or just ``buckets``."""
-        if self.start_buckets is None:
-            return [self.buckets]
-        out = [self.start_buckets]
-        while out[-1] * 2 < self.buckets:
-            out.append(out[-1] * 2)
-        return out + [self.buckets] if out[-1] < self.buckets else out
+        """H of each pass: ``buckets`` halved while it stays >= ``start_buckets``, coarsest
+        first (100 from 10: 12, 25, 50, 100); just ``buckets`` without ``start_buckets``."""
+        passes = [self.buckets]
+        while self.start_buckets is not None and passes[-1] // 2 >= self.start_buckets:
+            passes.append(passes[-1] // 2)
+        return passes[::-1]
 
     def _start_pass(self) -> None:
         self._pass += 1

@@ -19,7 +19,7 @@ from layernas.study.curves import quantile_columns, regret_matrix
 from layernas.study.running import RunRecord, StudyResult
 
 REACHED_TOL = 1e-9  # regret at or below this counts as reaching the oracle
-CHECKPOINT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)  # of the budget, for the anytime table
+CHECKPOINT_FRACTIONS = (0.1, 0.3, 0.5, 1.0)  # of the budget, for the anytime table
 
 
 @dataclass(frozen=True)
