@@ -76,6 +76,7 @@ def test_failures_are_retried_recorded_and_never_the_answer(executor, tmp_path, 
     assert summary(result) == summary(expected)
     attempts = calls(str(tmp_path))
     assert any(n > 0 for arch, n in attempts if arch not in faulty.doomed), "nothing was retried"
+    assert result.retried > 0 and result.worker_deaths >= 3
 
     failed = {t.arch: t for t in result.failed}
     assert set(failed) == faulty.doomed
@@ -104,7 +105,8 @@ def test_a_dead_worker_is_rerun_without_using_a_retry(executor, tmp_path, reques
     clean = ln.search(space, reward, cost, cost_range, strategy=ln.LayerNAS(buckets=5),
                       budget=14, progress=False)
     assert summary(result) == summary(clean)
-    assert any(n == 1 for _, n in calls(str(tmp_path))), "no worker was killed"
+    killed = sum(1 for _, n in calls(str(tmp_path)) if n == 1)
+    assert killed and result.worker_deaths == killed and result.retried == 0
     assert all(t.attempts == 1 for t in result.trials)
 
 

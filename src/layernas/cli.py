@@ -101,6 +101,9 @@ def _print_result(names: list[str], result: SearchResult) -> None:
         f"trained {result.trained}{bound}, rejected {result.rejected}, "
         f"reused {result.reused}, failed {len(result.failed)}; stopped: {result.stop_reason}"
     )
+    if result.retried or result.worker_deaths:
+        click.echo(f"retried after a failed training: {result.retried}; "
+                   f"worker deaths (trial re-run): {result.worker_deaths}")
     if result.best is None:
         lo, hi = result.cost_range
         click.echo(f"no trained candidate has cost in [{lo:g}, {hi:g}]")

@@ -42,6 +42,8 @@ class SearchResult:
     stop_reason: str
     cost_range: tuple[float, float]
     memorial: list[list[dict[str, Any]]] = field(default_factory=list)
+    worker_deaths: int = 0  # attempts whose worker died (re-run, up to MAX_WORKER_DEATHS)
+    retried: int = 0  # attempts re-run because the training failed (``retries``)
 
     @property
     def trained(self) -> int:
@@ -179,6 +181,8 @@ def search(
         stop_reason=run.stop_reason,
         cost_range=problem.cost_range,
         memorial=strategy.memorial_tables(),
+        worker_deaths=run.worker_deaths,
+        retried=run.retried,
     )
 
 
@@ -206,6 +210,8 @@ class _Run:
         self.charged = 0
         self.rejected = 0
         self.reused = 0
+        self.worker_deaths = 0
+        self.retried = 0
         self.stall = 0
         self.stop_reason = ""
         self.best: Trial | None = None
@@ -292,6 +298,8 @@ class _Run:
         reward = None
         if outcome.lost:  # the worker died: not the candidate's fault (until it keeps happening)
             deaths = current.deaths + 1
+            self.worker_deaths += 1
+            self.bar.set_postfix(self._postfix(), refresh=False)
             if deaths < MAX_WORKER_DEATHS:
                 self._start(outcome.number, key, arch, cost, attempt, deaths)
                 return
@@ -303,6 +311,7 @@ class _Run:
                 error = f"reward function returned {reward}"
                 reward = None
         if error is not None and not outcome.lost and attempt <= self.retries:
+            self.retried += 1
             self._start(outcome.number, key, arch, cost, attempt + 1, current.deaths)
             return
         status = OK if error is None else FAILED
@@ -344,4 +353,5 @@ class _Run:
         return {
             "best": "-" if self.best is None else f"{self.best.reward:.4g}",
             "rejected": self.rejected,
+            **({"worker deaths": self.worker_deaths} if self.worker_deaths else {}),
         }

@@ -37,6 +37,7 @@ INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'layer
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's address to answer
 PROBE_TIMEOUT = 120.0  # seconds to wait for a worker to load the reward function
 STARTED = "started"
+AUTH_MODE = "RAY_AUTH_MODE"
 
 # Ray's names of the per-trial requests in a node's resource table
 _NODE_KEYS = {"num_cpus": "CPU", "num_gpus": "GPU", "memory": "memory"}
@@ -89,6 +90,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, **kwargs: 
         address = None
     if address is not None:
         _check_reachable(address)
+        _token_auth_for_local_cluster(ray, address)
     pythonpath = os.pathsep.join(user_paths() + [os.environ.get("PYTHONPATH", "")]).strip(os.pathsep)
     options: dict[str, Any] = {
         "logging_level": logging.ERROR,
@@ -103,9 +105,44 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, **kwargs: 
         raise
     except Exception as exc:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ...
         where = f"the Ray cluster at {address!r}" if address else "a local Ray"
+        hint = ""
+        if address and os.environ.get(AUTH_MODE, "").lower() != "token":
+            hint = (f"; if the cluster uses token authentication (the default of 'ray start'), "
+                    f"set {AUTH_MODE}=token and give its token in RAY_AUTH_TOKEN or "
+                    "~/.ray/auth_token (see docs/ray.md)")
         raise LayerNASError(
-            f"could not start or join {where}: {type(exc).__name__}: {exc}"
+            f"could not start or join {where}: {type(exc).__name__}: {exc}{hint}"
         ) from None
+
+
+def _token_auth_for_local_cluster(ray: Any, address: str) -> None:
+    """Ray turns on token authentication for a cluster it finds on this machine itself
+    (``auto``) when a token is at hand, but never for an explicit address; do the same for
+    an explicit address of this machine, so ``--ray-address`` and ``auto`` behave alike
+    (``RAY_AUTH_MODE``, when set, decides as always)."""
+    if AUTH_MODE in os.environ or address == "auto":
+        return
+    host = address.split("://", 1)[-1].rpartition(":")[0].strip("[]")
+    try:
+        ip = socket.gethostbyname(host)
+        local = ip.startswith("127.") or ip in {ray.util.get_node_ip_address(),
+                                                socket.gethostbyname(socket.gethostname())}
+    except OSError:
+        local = False
+    if local:
+        try:  # Ray's own rule for a cluster found on this machine (pinned Ray 2.60)
+            from ray._private.authentication.authentication_token_setup import (
+                maybe_enable_token_auth_if_token_available,
+            )
+        except ImportError:
+            return
+        quiet = logging.getLogger(maybe_enable_token_auth_if_token_available.__module__)
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+        finally:
+            quiet.setLevel(level)
 
 
 def _check_reachable(address: str) -> None:
