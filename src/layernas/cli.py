@@ -88,6 +88,12 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
         else:
             export(result.best, out)
         click.echo(f"winner exported to {out}")
+        metrics = json.loads((out / "arch.json").read_text()).get("metrics", {})
+        if "test_accuracy" in metrics:
+            click.echo(
+                f"winner after {metrics['final_epochs']} epochs: test accuracy "
+                f"{metrics['test_accuracy']:.2f}% ({metrics['dataset']})"
+            )
 
 
 def _best_json(names: list[str], result: SearchResult) -> dict:

@@ -1,0 +1,67 @@
+"""A ready search problem over a PyTorch model space, for configs and the CLI.
+
+``TrainingProblem`` bundles a model space (``.space``, ``.cost`` = MAdds of the built
+model), the picklable training reward (validation accuracy after ``epochs`` of proxy
+training) and ``export``: the winner is retrained for ``final_epochs`` from the same
+seeded initialisation, its test accuracy measured, and the architecture, weights and
+metrics written with :func:`layernas.torch.export.export`. Used from TOML as
+
+    [space]
+    factory = "layernas.torch.problem:TrainingProblem"
+    args = { space = "mobilenet_v2", dataset = "digits", epochs = 4, final_epochs = 30 }
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from layernas.space import Arch, SearchSpace
+from layernas.torch import export
+from layernas.torch.data import load
+from layernas.torch.reward import RewardFn
+from layernas.torch.spaces import ModelSpace
+from layernas.torch.train import TrainResult, train
+from layernas.trial import Trial
+
+
+class TrainingProblem:
+    """Search space, MAdds cost, training reward and winner export for one dataset."""
+
+    def __init__(self, space: str = "mobilenet_v2", dataset: str = "digits", epochs: int = 4,
+                 final_epochs: int = 30, seed: int = 0, **space_kwargs: Any) -> None:
+        self.space_name, self.dataset, self.epochs = space, dataset, epochs
+        self.final_epochs, self.seed, self.space_kwargs = final_epochs, seed, space_kwargs
+        self.reward = RewardFn(space, dataset=dataset, epochs=epochs, seed=seed,
+                               space_kwargs=space_kwargs)
+        self.model_space: ModelSpace = self.reward.model_space()
+
+    @property
+    def space(self) -> SearchSpace:
+        return self.model_space.space
+
+    def cost(self, arch: Arch) -> float:
+        """MAdds of the built model."""
+        return float(self.model_space.cost(arch))
+
+    def final_training(self, arch: Arch) -> tuple[torch.nn.Module, TrainResult]:
+        """The architecture trained for ``final_epochs`` from the search's seeded init."""
+        torch.manual_seed(self.seed)
+        module = self.model_space.build(arch)
+        result = train(module, load(self.dataset), self.final_epochs, self.seed)
+        return module, result
+
+    def export(self, best: Trial, out_dir: str | Path) -> Path:
+        """Retrain the winner longer, measure test accuracy, write arch.json + weights.pt."""
+        module, result = self.final_training(best.arch)
+        metrics = {
+            "search_val_accuracy": best.reward,
+            "search_epochs": self.epochs,
+            "final_epochs": result.epochs,
+            "final_val_accuracy": result.val_accuracy,
+            "test_accuracy": result.test_accuracy,
+            "dataset": self.dataset,
+        }
+        return export.export(self.model_space, best.arch, module, out_dir, metrics)

@@ -1,0 +1,34 @@
+"""The README's main job, in miniature: config -> search -> exported winner that evaluates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from click.testing import CliRunner
+
+from layernas.cli import main
+from layernas.torch import export, madds
+from layernas.torch.data import load
+
+CONFIG = (Path(__file__).parents[1] / "examples" / "digits.toml").read_text()
+
+
+def test_digits_config_searches_and_exports_a_usable_model(tmp_path):
+    config = tmp_path / "digits.toml"
+    # tiny: 1-epoch proxy, 2-epoch final training, random search so 4 trials hold in-range ones
+    config.write_text(CONFIG.replace("epochs = 4, final_epochs = 30", "epochs = 1, final_epochs = 2")
+                      .replace('name = "layernas"\nbuckets = 4\nkeep = 1', 'name = "random"'))
+    out = CliRunner().invoke(main, ["search", str(config), "--budget", "4", "--workers", "1",
+                                    "--no-progress"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("trained 4,") and "test accuracy" in out.output
+    record = json.loads((tmp_path / "digits-winner" / "arch.json").read_text())
+    model = export.load(tmp_path / "digits-winner")
+    assert madds(model, (1, 8, 8)) == record["madds"] <= 0.5 * 1_567_744
+    test = load("digits").test
+    with torch.no_grad():
+        accuracy = (model(test.x).argmax(1) == test.y).float().mean().item() * 100
+    assert abs(accuracy - record["metrics"]["test_accuracy"]) < 1e-4  # float32 mean
+    assert (tmp_path / "digits.sqlite").exists()
