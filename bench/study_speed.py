@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,8 +33,10 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers
     print(f"layernas {' '.join(COMMAND)} --workers {args.workers}")
-    print(f"{seconds:.1f} s wall on {os.cpu_count()} CPUs (load average before start: {load:.2f})")
+    print(f"{seconds:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU, on "
+          f"{os.cpu_count()} CPUs (load average before start: {load:.2f})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The benchmark table of docs/benchmarks.md: NATS-Bench size (3 datasets) and NAS-Bench-Macro
+# at 50% and 25% of the largest model's FLOPs, 100 runs, budget 300 trained candidates.
+# Usage: [STRATEGIES=...] bench/table.sh [OUT_DIR] [extra study options]
+set -euo pipefail
+out=${1:-out/table}
+shift || true
+strategies=${STRATEGIES:-layernas,layernas:buckets=20,layernas:buckets=100:start_buckets=10,random,evolution,reinforce,ppo}
+for benchmark in nats-sss:cifar10 nats-sss:cifar100 nats-sss:ImageNet16-120 nas-bench-macro:cifar10; do
+  for fraction in 0.5 0.25; do
+    layernas study --benchmark "$benchmark" --max-cost-fraction "$fraction" --runs 100 \
+      --budget 300 --strategies "$strategies" --no-progress "$@" \
+      --out "$out/${benchmark/:/-}-$fraction" | tail -n 1
+  done
+done
