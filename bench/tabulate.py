@@ -1,6 +1,7 @@
 """Markdown tables for docs/benchmarks.md from `layernas study` output directories.
 
     python bench/tabulate.py results out/table/*      # per setting and strategy
+    python bench/tabulate.py compact out/table/*      # one row per setting
     python bench/tabulate.py ablation out/ablation/*  # per LayerNAS variant, over settings
 
 Reads each directory's summary.json; numbers are printed as measured.
@@ -44,6 +45,17 @@ def results(summaries: list[dict]) -> None:
         print(f"- {setting(summary)}: `{summary['setup']['command']}`")
 
 
+def compact(summaries: list[dict]) -> None:
+    """One row per setting: each strategy's median regret (P(oracle))."""
+    labels = list(summaries[0]["strategies"])
+    print("| setting (max FLOPs) | " + " | ".join(labels) + " |")
+    print("|---|" + "---|" * len(labels))
+    for summary in summaries:
+        cells = [f"{num(st['regret']['median'])} ({st['p_oracle']:.2f})"
+                 for st in summary["strategies"].values()]
+        print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
+
+
 def ablation(summaries: list[dict]) -> None:
     """Per variant and checkpoint: mean over settings of the median regret / mean P(oracle).
 
@@ -73,4 +85,4 @@ def ablation(summaries: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    {"results": results, "ablation": ablation}[sys.argv[1]](load(sys.argv[2:]))
+    {"results": results, "compact": compact, "ablation": ablation}[sys.argv[1]](load(sys.argv[2:]))
