@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +128,7 @@ class _Context:
             best_arch=None if best is None else best.arch,
             best_cost=None if best is None else best.cost,
             best_reward=None if best is None else best.reward,
-            best_final=None if best is None else finals[-1],
+            best_final=None if best is None else bench.final(best.arch),
             steps=tuple(steps),
             step_rewards=tuple(rewards),
             step_finals=tuple(finals),
@@ -160,25 +162,23 @@ def run_study(spec: StudySpec, workers: int = 1, progress: bool | None = None) -
         desc="study",
         disable=None if progress is None else not progress,
     )
-    with bar:
+    with bar, ExitStack() as stack:
         if workers == 1:
-            records = []
-            for pair in pairs:
-                records.append(context.run(pair))
-                bar.update(1)
+            done: Iterator[RunRecord] = map(context.run, pairs)
         else:
-            pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(spec,),
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker,
+                    initargs=(spec,),
+                )
             )
-            with pool:
-                chunk = max(1, len(pairs) // (workers * 16))
-                records = []
-                for record in pool.map(_run_in_worker, pairs, chunksize=chunk):
-                    records.append(record)
-                    bar.update(1)
+            done = pool.map(_run_in_worker, pairs, chunksize=max(1, len(pairs) // (workers * 16)))
+        records = []
+        for record in done:
+            records.append(record)
+            bar.update(1)
     order = {label: i for i, label in enumerate(s.label for s in spec.strategies)}
     records.sort(key=lambda r: (order[r.strategy], r.run))
     return StudyResult(

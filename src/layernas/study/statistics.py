@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from layernas.study.curves import quantile_columns, regret_matrix
 from layernas.study.running import RunRecord, StudyResult
 
@@ -37,13 +39,8 @@ class Spread:
 
 
 def quantile(values: Sequence[float], q: float) -> float:
-    """The ``q`` quantile, linear between order statistics (numpy's default method)."""
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    below, above = ordered[math.floor(position)], ordered[math.ceil(position)]
-    if math.isinf(above):
-        return math.inf
-    return below + (above - below) * (position - math.floor(position))
+    """The ``q`` quantile (see :func:`layernas.study.curves.quantile_columns`)."""
+    return float(quantile_columns(np.asarray(values, dtype=float)[:, None], q)[0])
 
 
 def spread(values: Sequence[float]) -> Spread:
