@@ -1,8 +1,8 @@
 """Markdown tables for docs/benchmarks.md from `layernas study` output directories.
 
-    python bench/tabulate.py results out/table/*      # per setting and strategy
-    python bench/tabulate.py compact out/table/*      # one row per setting
-    python bench/tabulate.py ablation out/ablation/*  # per LayerNAS variant, over settings
+    python bench/study_table.py results out/table/*      # per setting and strategy
+    python bench/study_table.py compact out/table/*      # one row per setting
+    python bench/study_table.py ablation out/ablation/*  # per LayerNAS variant, over settings
 
 Reads each directory's summary.json; numbers are printed as measured.
 """
