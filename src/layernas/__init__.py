@@ -5,6 +5,7 @@ from layernas.errors import LayerNASError
 from layernas.runner import SearchResult, search
 from layernas.space import Arch, Layer, SearchSpace
 from layernas.strategies import (
+    PPO,
     Exhaustive,
     LayerNAS,
     RandomSearch,
@@ -15,8 +16,8 @@ from layernas.strategies import (
 from layernas.trial import Trial
 
 __all__ = [
+    "PPO",
     "Arch",
-    "benchmarks",
     "Exhaustive",
     "Layer",
     "LayerNAS",
@@ -28,6 +29,7 @@ __all__ = [
     "SearchSpace",
     "Strategy",
     "Trial",
+    "benchmarks",
     "search",
 ]
 __version__ = "0.1.0"

@@ -4,14 +4,17 @@ from layernas.strategies.base import Strategy
 from layernas.strategies.evolution import RegularizedEvolution
 from layernas.strategies.exhaustive import Exhaustive
 from layernas.strategies.layernas import LayerNAS
+from layernas.strategies.ppo import PPO
 from layernas.strategies.random import RandomSearch
 from layernas.strategies.reinforce import Reinforce
 
 STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (LayerNAS, RandomSearch, RegularizedEvolution, Reinforce, Exhaustive)
+    cls.name: cls
+    for cls in (LayerNAS, RandomSearch, RegularizedEvolution, Reinforce, PPO, Exhaustive)
 }
 
 __all__ = [
+    "PPO",
     "STRATEGIES",
     "Exhaustive",
     "LayerNAS",
