@@ -13,12 +13,14 @@ from layernas.errors import LayerNASError
 from layernas.torch.spaces.base import ModelSpace
 from layernas.torch.spaces.macro import nas_bench_macro
 from layernas.torch.spaces.mobilenet import mobilenet_v2
+from layernas.torch.spaces.mobilenet_v3 import mobilenet_v3
 from layernas.torch.spaces.nats import NatsSizeSpace, nats_sss
 
 SPACES: dict[str, Callable[..., ModelSpace]] = {
     "nats_sss": nats_sss,
     "nas_bench_macro": nas_bench_macro,
     "mobilenet_v2": mobilenet_v2,
+    "mobilenet_v3": mobilenet_v3,
 }
 
 
@@ -29,5 +31,6 @@ def make(name: str, **kwargs: Any) -> ModelSpace:
     return SPACES[name](**kwargs)
 
 
-__all__ = ["SPACES", "ModelSpace", "NatsSizeSpace", "make", "mobilenet_v2", "nas_bench_macro",
+__all__ = ["SPACES", "ModelSpace", "NatsSizeSpace", "make", "mobilenet_v2", "mobilenet_v3",
+           "nas_bench_macro",
            "nats_sss"]

@@ -35,7 +35,13 @@ from torch import Tensor, nn
 
 from layernas.space import Arch, Layer, SearchSpace
 from layernas.torch.spaces.base import ModelSpace
-from layernas.torch.spaces.blocks import InvertedResidual, conv_bn, shortcut
+from layernas.torch.spaces.blocks import (
+    Activation,
+    InvertedResidual,
+    conv_bn,
+    make_divisible,
+    shortcut,
+)
 
 KERNELS = (3, 5, 7)
 EXPANSIONS = (1, 3, 6)
@@ -49,21 +55,17 @@ DIGITS_BLOCKS = (
 )
 
 
-def make_divisible(value: float, divisor: int = 8) -> int:
-    """Round to a multiple of ``divisor``, never more than 10% down (MobileNetV2's rule)."""
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    return rounded + divisor if rounded < 0.9 * value else rounded
-
-
 @dataclass(frozen=True)
 class BlockChoice:
-    """The options one architecture holds for one block."""
+    """The options one architecture holds for one block (``se``/``act``: MobileNetV3)."""
 
     kernel: int
     expand: int
     width: int
     stride: int
     skip: bool
+    se: bool = False
+    act: Activation = nn.ReLU6
 
 
 def block_choices(arch: Arch, strides: Sequence[int]) -> list[BlockChoice]:
@@ -78,28 +80,35 @@ def block_choices(arch: Arch, strides: Sequence[int]) -> list[BlockChoice]:
 
 
 class MobileNetV2Net(nn.Module):
-    """Stem, one block per choice, head."""
+    """Stem, one block per choice, head (``act`` in stem and head: ReLU6, V3: hard-swish)."""
 
     def __init__(self, blocks: Sequence[BlockChoice], in_channels: int, stem_width: int,
-                 stem_stride: int, head_width: int, num_classes: int) -> None:
+                 stem_stride: int, head_width: int, num_classes: int,
+                 act: Activation = nn.ReLU6) -> None:
         super().__init__()
-        self.stem = conv_bn(in_channels, stem_width, 3, stem_stride, act=nn.ReLU6)
+        self.stem = conv_bn(in_channels, stem_width, 3, stem_stride, act=act)
         layers: list[nn.Module] = []
         c_in = stem_width
         for b in blocks:
             layers.append(
                 shortcut(c_in, b.width, b.stride) if b.skip
-                else InvertedResidual(c_in, b.width, b.kernel, b.expand, b.stride, nn.ReLU6)
+                else InvertedResidual(c_in, b.width, b.kernel, b.expand, b.stride, b.act, b.se)
             )
             c_in = b.width
         self.blocks = nn.Sequential(*layers)
-        self.head = conv_bn(c_in, head_width, 1, act=nn.ReLU6)
+        self.head = conv_bn(c_in, head_width, 1, act=act)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(head_width, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.head(self.blocks(self.stem(x)))
         return self.classifier(self.pool(x).flatten(1))
+
+    def parts(self) -> list[nn.Module]:
+        """Stem, each block, then head + pool + classifier: run in turn, they are the network
+        (the units of :class:`layernas.torch.latency.LatencyTable`)."""
+        tail = nn.Sequential(self.head, self.pool, nn.Flatten(), self.classifier)
+        return [self.stem, *self.blocks, tail]
 
 
 def _network(arch: Arch, strides: tuple[int, ...], **kwargs: int) -> MobileNetV2Net:
