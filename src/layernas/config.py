@@ -23,7 +23,7 @@ ray_address = "10.0.0.5:6379"  # join this Ray cluster (default: start a local R
 resources = { num_cpus = 1, num_gpus = 0 }   # per trial, on Ray
 
 [strategy]
-name = "layernas"              # layernas | random | evolution | reinforce | exhaustive
+name = "layernas"              # layernas | random | evolution | reinforce | ppo | exhaustive
 buckets = 4
 keep = 1
 ```
