@@ -25,7 +25,8 @@ running statistics excluded; shared parameters count once. Batch-norm affine wei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from math import prod
 from typing import Any
 
@@ -60,18 +61,24 @@ def _device(module: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+@contextmanager
+def eval_mode(module: nn.Module) -> Iterator[None]:
+    """``module`` in eval mode inside the block; every submodule's training flag restored."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, training in modes:
+            m.training = training
+
+
 def madds(module: nn.Module, input_shape: Sequence[int], bias_adds: bool = False) -> int:
     """Multiply-adds of one forward pass of a single example of shape ``input_shape`` (C, H, W)."""
     x = torch.zeros(1, *input_shape, device=_device(module))
     counter = FlopCounterMode(display=False, custom_mapping=_BIAS_ADDS if bias_adds else None)
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        with torch.no_grad(), counter:
-            module(x)
-    finally:
-        for m, training in modes:
-            m.training = training
+    with eval_mode(module), torch.no_grad(), counter:
+        module(x)
     return counter.get_total_flops() // 2
 
 

@@ -1,7 +1,8 @@
 """A ready search problem over a PyTorch model space, for configs and the CLI.
 
-``TrainingProblem`` bundles a model space (``.space``, ``.cost`` = MAdds of the built
-model), the picklable training reward (validation accuracy after ``epochs`` of proxy
+``TrainingProblem`` bundles a model space (``.space``; ``.cost`` = MAdds of the built
+model, or with ``cost="latency"`` / ``"latency_table"`` its CPU latency in ms, measured or
+predicted per block, see :class:`layernas.torch.latency.LatencyCost`), the picklable training reward (validation accuracy after ``epochs`` of proxy
 training) and ``export``: the winner is retrained for ``final_epochs`` from the same
 seeded initialisation, its test accuracy measured, and the architecture, weights and
 metrics written with :func:`layernas.torch.export.export`. Used from TOML as
@@ -9,6 +10,9 @@ metrics written with :func:`layernas.torch.export.export`. Used from TOML as
     [space]
     factory = "layernas.torch.problem:TrainingProblem"
     args = { space = "mobilenet_v2", dataset = "digits", epochs = 4, final_epochs = 30 }
+
+``latency_file`` (relative to the working directory) keeps the latency cache or table
+between runs; ``latency_threads`` pins torch's threads while timing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch
 from layernas.space import Arch, SearchSpace
 from layernas.torch import export
 from layernas.torch.data import load
+from layernas.torch.latency import LatencyCost
 from layernas.torch.reward import RewardFn
 from layernas.torch.spaces import ModelSpace
 from layernas.torch.train import TrainResult, train
@@ -28,22 +33,30 @@ from layernas.trial import Trial
 
 
 class TrainingProblem:
-    """Search space, MAdds cost, training reward and winner export for one dataset."""
+    """Search space, cost (MAdds or latency), training reward and winner export."""
 
     def __init__(self, space: str = "mobilenet_v2", dataset: str = "digits", epochs: int = 4,
-                 final_epochs: int = 30, seed: int = 0, **space_kwargs: Any) -> None:
+                 final_epochs: int = 30, seed: int = 0, cost: str = "madds",
+                 latency_threads: int = 1, latency_file: str | None = None,
+                 **space_kwargs: Any) -> None:
         self.space_name, self.dataset, self.epochs = space, dataset, epochs
         self.final_epochs, self.seed, self.space_kwargs = final_epochs, seed, space_kwargs
         self.reward = RewardFn(space, dataset=dataset, epochs=epochs, seed=seed,
                                space_kwargs=space_kwargs)
         self.model_space: ModelSpace = self.reward.model_space()
+        self.cost_name = cost
+        self.latency = None if cost == "madds" else LatencyCost(
+            self.model_space, cost, latency_threads,
+            None if latency_file is None else Path(latency_file))
 
     @property
     def space(self) -> SearchSpace:
         return self.model_space.space
 
     def cost(self, arch: Arch) -> float:
-        """MAdds of the built model."""
+        """MAdds of the built model, or its latency in ms."""
+        if self.latency is not None:
+            return self.latency(arch)
         return float(self.model_space.cost(arch))
 
     def final_training(self, arch: Arch) -> tuple[torch.nn.Module, TrainResult]:
@@ -63,5 +76,8 @@ class TrainingProblem:
             "final_val_accuracy": result.val_accuracy,
             "test_accuracy": result.test_accuracy,
             "dataset": self.dataset,
+            "madds": self.model_space.cost(best.arch),
         }
+        if self.latency is not None:
+            metrics[f"{self.cost_name}_ms"] = self.latency(best.arch)
         return export.export(self.model_space, best.arch, module, out_dir, metrics)

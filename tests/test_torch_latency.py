@@ -1,0 +1,66 @@
+"""Latency: the measurement records its setting and restores threads; the table predictor is
+deterministic given its table and round-trips through JSON; latency works as a search cost."""
+
+import pytest
+import torch
+
+from layernas.torch.latency import LatencyCost, LatencySetting, LatencyTable, measure_latency
+from layernas.torch.problem import TrainingProblem
+from layernas.torch.spaces import mobilenet_v2
+
+
+@pytest.fixture
+def tiny():
+    return mobilenet_v2(input_shape=(1, 4, 4), num_classes=2, blocks=[([8, 16], 1), ([16], 2)],
+                        stem_width=8, head_width=16)
+
+
+def test_measurement_records_setting_and_restores_threads(tiny):
+    before = torch.get_num_threads()
+    model = tiny.build((3, 3, 16, False, 5, 3, 16))
+    model.train()
+    m = measure_latency(model, (1, 4, 4), threads=1, warmup=2, repeats=5)
+    assert torch.get_num_threads() == before and model.training
+    assert m.setting == LatencySetting(threads=1, warmup=2, repeats=5, batch=1, device="cpu",
+                                       torch_version=torch.__version__)
+    assert m.threads == 1 and m.torch_version == torch.__version__
+    assert 0 < m.min_ms <= m.median_ms <= m.max_ms
+
+
+def test_table_is_deterministic_given_its_table(tiny, tmp_path):
+    table = LatencyTable(LatencySetting(warmup=1, repeats=3))
+    a, b = tiny.build((3, 3, 16, False, 5, 3, 16)), tiny.build((7, 6, 8, True, 5, 3, 16))
+    first = table.predict(a, (1, 4, 4))
+    assert len(table.entries) == 4  # stem, two blocks, head + pool + classifier
+    assert table.predict(a, (1, 4, 4), measure=False) == first
+    with pytest.raises(KeyError):
+        table.predict(b, (1, 4, 4), measure=False)  # skipped block 1 is a new part
+    table.save(tmp_path / "t.json")
+    again = LatencyTable.load(tmp_path / "t.json")
+    assert again == table
+    assert again.predict(tiny.build((3, 3, 16, False, 5, 3, 16)), (1, 4, 4),
+                         measure=False) == first  # freshly built, same keys and sum
+    assert first == pytest.approx(sum(table.entries.values()))
+
+
+def test_latency_cost_caches_per_architecture(tiny, tmp_path):
+    path = tmp_path / "lat.json"
+    cost = LatencyCost(tiny, "latency", path=path)
+    arch = (3, 3, 16, False, 5, 3, 16)
+    rng = torch.get_rng_state()
+    first = cost(arch)
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert cost(arch) == first and LatencyCost(tiny, "latency", path=path)(arch) == first
+
+
+def test_training_problem_latency_table_cost(tmp_path):
+    problem = TrainingProblem(cost="latency_table", latency_file=str(tmp_path / "table.json"),
+                              input_shape=(1, 4, 4), num_classes=2,
+                              blocks=[([8], 1)], stem_width=8, head_width=16)
+    arch = (3, 1, 8, False)
+    ms = problem.cost(arch)
+    assert ms > 0 and (tmp_path / "table.json").exists()
+    reloaded = TrainingProblem(cost="latency_table", latency_file=str(tmp_path / "table.json"),
+                               input_shape=(1, 4, 4), num_classes=2,
+                               blocks=[([8], 1)], stem_width=8, head_width=16)
+    assert reloaded.cost(arch) == ms
