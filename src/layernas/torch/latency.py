@@ -170,13 +170,11 @@ class LatencyCost:
     def __post_init__(self) -> None:
         if self.mode not in ("latency", "latency_table"):
             raise LayerNASError(f"unknown latency cost {self.mode!r}")
-        exists = self.path is not None and self.path.exists()
-        if self.mode == "latency_table":
-            self.table = (LatencyTable.load(self.path) if exists and self.path
-                          else LatencyTable(LatencySetting(threads=self.threads)))
-        else:
-            self.table = LatencyTable(LatencySetting(threads=self.threads))
-            if exists and self.path:
+        self.table = LatencyTable(LatencySetting(threads=self.threads))
+        if self.path is not None and self.path.exists():  # a saved table keeps its setting
+            if self.mode == "latency_table":
+                self.table = LatencyTable.load(self.path)
+            else:
                 self.measured = json.loads(self.path.read_text())
 
     def __call__(self, arch: Arch) -> float:
