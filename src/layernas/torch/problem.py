@@ -76,8 +76,7 @@ class TrainingProblem:
             "final_val_accuracy": result.val_accuracy,
             "test_accuracy": result.test_accuracy,
             "dataset": self.dataset,
-            "madds": self.model_space.cost(best.arch),
         }
         if self.latency is not None:
-            metrics[f"{self.cost_name}_ms"] = self.latency(best.arch)
+            metrics[f"{self.cost_name}_ms"] = best.cost
         return export.export(self.model_space, best.arch, module, out_dir, metrics)
