@@ -14,6 +14,9 @@ has no ``parts``); each part is keyed by its input shape and its module ``repr``
 kernel, stride, groups, activation, SE), measured once in isolation the first time that key is
 seen, and the prediction is the sum of the parts' entries. Given its table the prediction is
 deterministic (``measure=False`` refuses unknown parts); the table saves to and loads from JSON.
+Accuracy (``bench/latency_predictor.py``, 30 random digits MobileNetV2 networks, one thread,
+shared 2-core machine): it ranks networks well (Pearson 0.986, Spearman 0.987) but reads about
+10% low (mean abs error 10.4%, max 18%): a part timed alone runs with its weights in cache.
 
 Monotonicity: LayerNAS wants a layer's options to change the cost in the same direction
 whatever the other layers hold. The table is additive over blocks, so a block's options
