@@ -28,6 +28,9 @@ from layernas.trial import FAILED, OK, Trial
 
 #: A trial whose worker dies this many times is recorded as failed (see ``search``).
 MAX_WORKER_DEATHS = 3
+#: With several workers, candidates asked ahead per worker: the runner starts the costliest
+#: of them first, so a layer's last, longest trainings do not run alone at its barrier.
+LOOKAHEAD_PER_WORKER = 4
 
 
 @dataclass
@@ -118,6 +121,10 @@ def search(
     custom ``resources``), on a local Ray started for the search or, with
     ``ray_address``, on that cluster.
 
+    With several workers the runner asks up to ``LOOKAHEAD_PER_WORKER`` candidates per
+    worker ahead and starts the costliest first (cost as a proxy for training time), so
+    workers stay busy up to a layer barrier; outcomes are still told in proposal order.
+
     Failures: a training that raises, returns NaN/inf or runs past ``timeout`` seconds is
     retried ``retries`` times, then recorded as failed (with its reason; never the answer)
     and the search goes on. A trial whose worker process dies (killed, crashed, a lost
@@ -205,6 +212,7 @@ class _Run:
         self.trials: dict[int, Trial] = {}
         self.known: dict[str, Trial] = {}
         self.inflight: dict[int, _Attempt] = {}  # by trial number
+        self.pending: list[tuple[int, str, Arch, float]] = []  # asked, not started: number, key, arch, cost
         self.waiting: dict[str, list[_Proposal]] = {}
         self.adoptable: dict[str, Trial] = {}
         self.charged = 0
@@ -224,6 +232,7 @@ class _Run:
         while True:
             if not self.stop_reason:
                 self._ask_while_capacity()
+            self._start_pending()
             if not self.inflight:
                 break
             for outcome in self.executor.collect():
@@ -239,18 +248,29 @@ class _Run:
                 self.stop_reason = "strategy had nothing more to propose"
 
     def _ask_while_capacity(self) -> None:
-        """Ask until the workers are busy, the budget is met or the strategy waits."""
-        while len(self.inflight) < self.executor.workers and self.charged < self.budget:
+        """Ask until the workers are busy (and, with several, some candidates are asked
+        ahead), the budget is met or the strategy waits."""
+        workers = self.executor.workers
+        ahead = workers + (LOOKAHEAD_PER_WORKER * workers if workers > 1 else 0)
+        while len(self.inflight) + len(self.pending) < ahead and self.charged < self.budget:
             arch = self.strategy.ask()
             if arch is None:
-                return
+                break
             self._dispatch(arch)
             self._flush()
             if self.stall > self.max_stall:
                 self.stop_reason = (
                     f"stalled: {self.stall} proposals in a row were rejected or already trained"
                 )
-                return
+                break
+
+    def _start_pending(self) -> None:
+        """Start asked candidates on free workers, the costliest first (numbers, journal
+        rows and tells keep proposal order, so the search is the same)."""
+        self.pending.sort(key=lambda p: (-p[3], p[0]))
+        while self.pending and len(self.inflight) < self.executor.workers:
+            number, key, arch, cost = self.pending.pop(0)
+            self._start(number, key, arch, cost, attempt=1)
 
     def _dispatch(self, arch: Arch) -> None:
         key = arch_key(arch)
@@ -282,7 +302,7 @@ class _Run:
                               stored.duration, stored.attempts)
                 self._record(trial, persist=False)
             else:
-                self._start(number, key, arch, cost, attempt=1)
+                self.pending.append((number, key, arch, cost))
 
     def _start(self, number: int, key: str, arch: Arch, cost: float, attempt: int,
                deaths: int = 0) -> None:
