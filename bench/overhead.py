@@ -58,7 +58,7 @@ def main() -> None:
     print(f"{LAYERS} layers x {OPTIONS} options, cost range {cost_range}, budget {BUDGET}")
     print(f"{'strategy':12} {'trials':>7} {'ask+tell us/trial':>18} {'search() us/trial':>18}")
     for make in (lambda: ln.LayerNAS(buckets=100, keep=1), ln.RandomSearch,
-                 ln.RegularizedEvolution, ln.Reinforce):
+                 ln.RegularizedEvolution, ln.Reinforce, ln.PPO):
         n, us = ask_tell(make(), cost_range)
         _, us_run = through_runner(make(), cost_range)
         print(f"{make().name:12} {n:>7} {us:>18.1f} {us_run:>18.1f}")
