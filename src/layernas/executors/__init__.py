@@ -10,7 +10,7 @@ the order. Failures come back as outcomes, never as exceptions:
   ``lost`` is set as well; the runner re-runs the trial without charging a retry, up
   to :data:`layernas.runner.MAX_WORKER_DEATHS` deaths per trial.
 
-One module per executor: :mod:`.inline`, :mod:`.process` (``pebble``), :mod:`.ray`
+One module per executor: :mod:`.inline`, :mod:`.process` (a spawned process pool), :mod:`.ray`
 (imported only when asked for, since Ray is the optional extra ``layernas[ray]``).
 """
 
