@@ -7,6 +7,7 @@ the time measured is the strategy and runner, not training. Run:
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 import numpy as np
@@ -44,11 +45,13 @@ def ask_tell(strategy: ln.Strategy, cost_range: tuple[float, float]) -> tuple[in
     return trials, (time.perf_counter() - start) / max(trials, 1) * 1e6
 
 
-def through_runner(strategy: ln.Strategy, cost_range: tuple[float, float]) -> tuple[int, float]:
-    """The whole runner (inline executor, no journal): microseconds per trained candidate."""
+def through_runner(strategy: ln.Strategy, cost_range: tuple[float, float],
+                   journal: str | None = None) -> tuple[int, float]:
+    """The whole runner (inline executor; optionally with a journal, which stores every
+    trial and every computed cost): microseconds per trained candidate."""
     start = time.perf_counter()
     result = ln.search(SPACE, reward, cost, cost_range, strategy=strategy, budget=BUDGET,
-                       progress=False)
+                       journal=journal, progress=False)
     return result.trained, (time.perf_counter() - start) / max(result.trained, 1) * 1e6
 
 
@@ -56,12 +59,15 @@ def main() -> None:
     total = float(COSTS.max(axis=1).sum())
     cost_range = (0.0, 0.5 * total)
     print(f"{LAYERS} layers x {OPTIONS} options, cost range {cost_range}, budget {BUDGET}")
-    print(f"{'strategy':12} {'trials':>7} {'ask+tell us/trial':>18} {'search() us/trial':>18}")
-    for make in (lambda: ln.LayerNAS(buckets=100, keep=1), ln.RandomSearch,
-                 ln.RegularizedEvolution, ln.Reinforce, ln.PPO):
-        n, us = ask_tell(make(), cost_range)
-        _, us_run = through_runner(make(), cost_range)
-        print(f"{make().name:12} {n:>7} {us:>18.1f} {us_run:>18.1f}")
+    print(f"{'strategy':12} {'trials':>7} {'ask+tell us/trial':>18} {'search() us/trial':>18} "
+          f"{'+ journal us/trial':>19}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for make in (lambda: ln.LayerNAS(buckets=100, keep=1), ln.RandomSearch,
+                     ln.RegularizedEvolution, ln.Reinforce, ln.PPO):
+            n, us = ask_tell(make(), cost_range)
+            _, us_run = through_runner(make(), cost_range)
+            _, us_journal = through_runner(make(), cost_range, f"{tmp}/{make().name}.sqlite")
+            print(f"{make().name:12} {n:>7} {us:>18.1f} {us_run:>18.1f} {us_journal:>19.1f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ deterministic given its table and round-trips through JSON; latency works as a s
 import pytest
 import torch
 
+import layernas as ln
+from layernas.journal import read_costs
+from layernas.space import arch_key
 from layernas.torch.latency import LatencyCost, LatencySetting, LatencyTable, measure_latency
 from layernas.torch.problem import TrainingProblem
 from layernas.torch.spaces import mobilenet_v2
@@ -43,14 +46,38 @@ def test_table_is_deterministic_given_its_table(tiny, tmp_path):
     assert first == pytest.approx(sum(table.entries.values()))
 
 
-def test_latency_cost_caches_per_architecture(tiny, tmp_path):
-    path = tmp_path / "lat.json"
-    cost = LatencyCost(tiny, "latency", path=path)
-    arch = (3, 3, 16, False, 5, 3, 16)
+def test_measured_latency_is_cached_in_the_journal(tiny, tmp_path):
+    cost = LatencyCost(tiny, "latency")
+    assert cost.identity == (
+        f"latency(threads=1, warmup=10, repeats=50, batch=1, cpu, torch {torch.__version__})"
+    )
     rng = torch.get_rng_state()
-    first = cost(arch)
-    assert torch.equal(torch.get_rng_state(), rng)
-    assert cost(arch) == first and LatencyCost(tiny, "latency", path=path)(arch) == first
+    cost((3, 3, 16, False, 5, 3, 16))
+    assert torch.equal(torch.get_rng_state(), rng), "costing moved torch's RNG"
+    journal = str(tmp_path / "j.sqlite")
+    first = ln.search(tiny.space, reward=lambda a: float(a[0] + a[4]), cost=cost,
+                      cost_range=(0, 1e9), strategy=ln.RandomSearch(), budget=4, seed=0,
+                      journal=journal, progress=False)
+    stored = read_costs(journal)
+    assert {arch_key(t.arch): t.cost for t in first.trials}.items() <= stored.items()
+
+    measured = []
+
+    def counting(arch):
+        measured.append(arch)
+        return cost(arch)
+
+    counting.identity = cost.identity
+    again = ln.search(tiny.space, reward=lambda a: float(a[0] + a[4]), cost=counting,
+                      cost_range=(0, 1e9), strategy=ln.RandomSearch(), budget=4, seed=0,
+                      journal=journal, progress=False)
+    assert measured == [], "a resumed search measured a latency again"
+    assert [(t.arch, t.cost) for t in again.trials] == [(t.arch, t.cost) for t in first.trials]
+
+
+def test_latency_file_is_for_the_table_only(tiny, tmp_path):
+    with pytest.raises(ln.LayerNASError, match="cached in the search's journal"):
+        LatencyCost(tiny, "latency", path=tmp_path / "lat.json")
 
 
 def test_training_problem_latency_table_cost(tmp_path):

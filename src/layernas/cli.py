@@ -11,8 +11,8 @@ import click
 
 from layernas.config import load_config
 from layernas.errors import LayerNASError
-from layernas.journal import read_journal
-from layernas.problem import extreme_options
+from layernas.journal import read_costs, read_journal
+from layernas.problem import CostCache, extreme_options
 from layernas.runner import SearchResult, search
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
@@ -52,16 +52,19 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
                 resources["num_cpus"] = cpus_per_trial
             if gpus_per_trial is not None:
                 resources["num_gpus"] = gpus_per_trial
+        journal = journal or (cfg.base / run.journal if run.journal else None)
+        # one cost cache for sizing the range and for the search, so both see the same
+        # (possibly measured) costs, and a resume sizes it from the journal's costs
+        costs = CostCache(cfg.cost, read_costs(journal) if journal else {})
         cost_range = cfg.cost_range
         if cost_range is None:
-            priciest = extreme_options(cfg.space, cfg.cost)[1]
-            cost_range = (0.0, cfg.max_cost_fraction * float(cfg.cost(priciest)))
-        journal = journal or (cfg.base / run.journal if run.journal else None)
+            priciest = extreme_options(cfg.space, costs)[1]
+            cost_range = (0.0, cfg.max_cost_fraction * costs(priciest))
         out = out or (cfg.base / run.out if run.out else None)
         result = search(
             cfg.space,
             reward=cfg.reward,
-            cost=cfg.cost,
+            cost=costs,
             cost_range=cost_range,
             strategy=cfg.strategy,
             budget=budget or run.budget,

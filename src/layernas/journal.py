@@ -3,7 +3,10 @@
 It owns durability and resume: the search's fingerprint (space, cost range, strategy,
 seed, cost and reward functions) is stored once and a journal of another search is
 refused; every trial is written when it starts and again when it ends, so after a
-crash the completed trials are read back and not trained again. LayerNAS's memorial
+crash the completed trials are read back and not trained again. Every cost the search
+computes (candidates, rejected ones, reachable-range probes) is stored as it is computed,
+so a resumed search reuses it: measured latencies are taken once per architecture and a
+resume sees the same costs as the interrupted run. LayerNAS's memorial
 tables are written as each layer closes. Readers (``layernas show``) may open the
 file while a search is writing it.
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from layernas.errors import LayerNASError
-from layernas.space import Arch
+from layernas.space import Arch, arch_key
 from layernas.trial import Trial
 
 SCHEMA = """
@@ -46,14 +49,10 @@ CREATE TABLE IF NOT EXISTS memorial (
     arch TEXT NOT NULL,
     PRIMARY KEY (layer, rank)
 );
+CREATE TABLE IF NOT EXISTS costs (arch TEXT PRIMARY KEY, cost REAL NOT NULL);
 """
 
 RUNNING = "running"
-
-
-def arch_key(arch: Arch) -> str:
-    """The architecture as JSON: its identity in journals and reports."""
-    return json.dumps(list(arch), default=repr)
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,27 @@ class Journal:
         current = json.loads(text)
         differ = sorted(k for k in stored.keys() | current.keys() if stored.get(k) != current.get(k))
         if differ:
+            hint = (
+                " (a cost function whose values are measured, not computed, must declare an "
+                "'identity' string so that a resume recognises it; see layernas.problem)"
+                if differ == ["cost"] and not isinstance(current["cost"], str) else ""
+            )
             raise LayerNASError(
                 f"journal {self.path} belongs to a different search (it differs in: "
-                f"{', '.join(differ)}); resume with the original settings or use a new journal path"
+                f"{', '.join(differ)}); resume with the original settings or use a new journal "
+                f"path{hint}"
             )
+
+    def add_cost(self, arch: Arch, cost: float) -> None:
+        """Store a newly computed cost (the first value stored for an architecture wins)."""
+        self._db.execute("INSERT OR IGNORE INTO costs VALUES (?, ?)", (arch_key(arch), cost))
+
+    def add_costs(self, costs: dict[Arch, float]) -> None:
+        """Store costs computed before the journal was opened."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO costs VALUES (?, ?)",
+            [(arch_key(arch), cost) for arch, cost in costs.items()],
+        )
 
     def completed(self) -> dict[str, Trial]:
         """Finished trials (ok or failed) by architecture key, to be reused on resume."""
@@ -173,6 +189,24 @@ class JournalView:
         lo, hi = self.cost_range
         ok = [t for t in self.trials if t.status == "ok" and lo <= t.cost <= hi]
         return max(ok, key=lambda t: (t.reward, -t.number), default=None)
+
+
+def read_costs(path: str | Path) -> dict[str, float]:
+    """The costs a journal holds (architecture key -> cost); empty when there is no file.
+
+    Read before the fingerprint is checked, so the caller must still open the journal
+    with :class:`Journal` before trusting a search's outcome.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return dict(db.execute("SELECT arch, cost FROM costs").fetchall())
+    except sqlite3.DatabaseError as exc:
+        raise LayerNASError(f"{path} is not a readable layernas journal: {exc}") from None
+    finally:
+        db.close()
 
 
 def read_journal(path: str | Path) -> JournalView:

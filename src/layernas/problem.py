@@ -10,6 +10,11 @@ Reachable ranges assume the cost is monotone per layer (the order of a layer's
 options by cost does not depend on the other layers), as FLOPs, MAdds and params
 are for layerwise spaces. The order is measured once, on a reference
 architecture.
+
+Costs go through a :class:`CostCache`: each architecture's cost is computed once per
+search, and with a journal it is also stored there, so a resumed search sees exactly
+the costs the interrupted one saw, even when they are measured (latency) rather than
+computed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layernas.errors import LayerNASError
-from layernas.space import Arch, SearchSpace
+from layernas.space import Arch, SearchSpace, arch_key
 
 CostFn = Callable[[Arch], float]
 
@@ -71,17 +76,79 @@ def extreme_options(space: SearchSpace, cost: CostFn) -> tuple[Arch, Arch]:
     return tuple(cheapest), tuple(priciest)
 
 
+def cost_identity(cost_fn: CostFn) -> str | None:
+    """The ``identity`` string a measured cost function declares, else None.
+
+    A cost whose values are measured (noisy) cannot be recognised by evaluating it again,
+    so it names itself: e.g. ``"latency(threads=1, warmup=10, repeats=50, torch 2.13)"``.
+    """
+    identity = getattr(cost_fn, "identity", None)
+    if identity is not None and not isinstance(identity, str):
+        raise LayerNASError(
+            f"the cost function's identity must be a string, got {type(identity).__name__}"
+        )
+    return identity
+
+
+@dataclass
+class CostCache:
+    """A cost function with its validated values memoised.
+
+    ``stored`` holds costs known before this search (architecture key -> cost, from a
+    journal); ``record`` is told each newly computed cost (the journal stores it).
+    """
+
+    fn: CostFn
+    stored: dict[str, float] = field(default_factory=dict)
+    record: Callable[[Arch, float], None] | None = None
+    _memo: dict[Arch, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def identity(self) -> str | None:
+        return cost_identity(self.fn)
+
+    def __call__(self, arch: Arch) -> float:
+        known = self._memo.get(arch)
+        if known is not None:
+            return known
+        value = self.stored.get(arch_key(arch)) if self.stored else None
+        if value is None:
+            value = self.evaluate(arch)
+            if self.record is not None:
+                self.record(arch, value)
+        self._memo[arch] = value
+        return value
+
+    def computed(self) -> dict[Arch, float]:
+        """Every cost this cache has answered so far."""
+        return dict(self._memo)
+
+    def evaluate(self, arch: Arch) -> float:
+        """The cost function's own value on ``arch`` (validated; never from the memo)."""
+        value = as_number(self.fn(arch), f"cost function on {arch!r}")
+        if not math.isfinite(value):
+            raise LayerNASError(
+                f"cost function returned {value} on {arch!r}; costs must be finite numbers"
+            )
+        return value
+
+
 @dataclass
 class Problem:
-    """A search space with a cost function and a target range ``[lo, hi]``."""
+    """A search space with a cost function and a target range ``[lo, hi]``.
+
+    ``cost_fn`` may be a :class:`CostCache` (the runner passes one that a journal fills).
+    """
 
     space: SearchSpace
     cost_fn: CostFn
     cost_range: tuple[float, float]
-    _memo: dict[Arch, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.cost_range = check_cost_range(self.cost_range)
+        self.cost: CostCache = (
+            self.cost_fn if isinstance(self.cost_fn, CostCache) else CostCache(self.cost_fn)
+        )
         self.cheapest, self.priciest = extreme_options(self.space, self.cost)
         self.defaults: Arch = tuple(
             layer.default if layer.default is not None else self.priciest[i]
@@ -95,19 +162,6 @@ class Problem:
                 f"no architecture can reach cost_range ({lo:g}, {hi:g}): costs in this space "
                 f"span [{self.min_cost:g}, {self.max_cost:g}]; choose a range that overlaps it"
             )
-
-    def cost(self, arch: Arch) -> float:
-        """The validated, memoised cost of ``arch``."""
-        known = self._memo.get(arch)
-        if known is not None:
-            return known
-        value = as_number(self.cost_fn(arch), f"cost function on {arch!r}")
-        if not math.isfinite(value):
-            raise LayerNASError(
-                f"cost function returned {value} on {arch!r}; costs must be finite numbers"
-            )
-        self._memo[arch] = value
-        return value
 
     def in_range(self, cost: float) -> bool:
         lo, hi = self.cost_range

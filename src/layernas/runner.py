@@ -20,9 +20,9 @@ from tqdm.auto import tqdm
 
 from layernas.errors import LayerNASError
 from layernas.executors import Executor, Outcome, make_executor, resolve_executor
-from layernas.journal import Journal, arch_key
-from layernas.problem import CostFn, Problem, as_number
-from layernas.space import Arch, SearchSpace
+from layernas.journal import Journal, read_costs
+from layernas.problem import CostCache, CostFn, Problem, as_number
+from layernas.space import Arch, SearchSpace, arch_key
 from layernas.strategies import LayerNAS, Strategy
 from layernas.trial import FAILED, OK, Trial
 
@@ -115,6 +115,12 @@ def search(
     terminal). ``max_stall`` stops a strategy that proposes that many candidates in a row
     without training one.
 
+    With a journal every computed cost is stored there too and a resume reuses it. A cost
+    whose values are measured rather than computed (latency) must carry an ``identity``
+    string attribute: the journal recognises such a cost by it, instead of by evaluating
+    it again. ``cost`` may also be a :class:`~layernas.problem.CostCache` that already
+    holds costs (the CLI's, after sizing a range from them).
+
     ``executor`` is ``"inline"`` (default for one worker), ``"process"`` (a local process
     pool; default for more workers or a timeout) or ``"ray"``: Ray tasks with
     ``resources`` each (default ``{"num_cpus": 1}``; also ``num_gpus``, ``memory`` and
@@ -148,16 +154,11 @@ def search(
         raise LayerNASError("reward and cost must be callables taking an architecture tuple")
     executor = resolve_executor(executor, workers, timeout, ray_address, resources)
 
-    problem = Problem(space, cost, cost_range)
+    costs = cost if isinstance(cost, CostCache) else CostCache(cost)
+    if journal is not None:  # resume with the costs the interrupted run saw
+        costs.stored.update(read_costs(journal))
+    problem = Problem(space, costs, cost_range)
     strategy.setup(problem, seed)
-    fingerprint = {
-        "space": space.describe(),
-        "cost_range": list(problem.cost_range),
-        "strategy": strategy.config(),
-        "seed": seed,
-        # the cost function, identified by what it says of three architectures
-        "cost": [problem.min_cost, problem.max_cost, problem.cost(problem.defaults)],
-    }
     run = _Run(problem, strategy, budget if budget is not None else math.inf, max_stall, retries)
     bound = strategy.bound()
     with tqdm(
@@ -167,7 +168,7 @@ def search(
         desc=strategy.name if bound is None else f"{strategy.name} (bound {bound})",
     ) as bar:
         run.bar = bar
-        run.journal = Journal(journal, fingerprint) if journal is not None else None
+        run.journal = None if journal is None else open_journal(journal, problem, strategy, seed)
         try:
             run.executor = make_executor(executor, reward, workers, timeout, ray_address,
                                          resources)
@@ -177,6 +178,7 @@ def search(
                 run.executor.close()
         finally:
             if run.journal is not None:
+                costs.record = None
                 run.journal.close()
     trials = sorted(run.trials.values(), key=lambda t: t.number)
     return SearchResult(
@@ -191,6 +193,25 @@ def search(
         worker_deaths=run.worker_deaths,
         retried=run.retried,
     )
+
+
+def open_journal(path: str, problem: Problem, strategy: Strategy, seed: int) -> Journal:
+    """Open (or create) the journal of this search, refusing one of another search, and
+    store costs in it from now on (with those computed while setting up)."""
+    costs = problem.cost
+    fingerprint = {
+        "space": problem.space.describe(),
+        "cost_range": list(problem.cost_range),
+        "strategy": strategy.config(),
+        "seed": seed,
+        # the cost function: by its identity, else by its own values on three architectures
+        "cost": costs.identity
+        or [costs.evaluate(a) for a in (problem.cheapest, problem.priciest, problem.defaults)],
+    }
+    journal = Journal(path, fingerprint)
+    journal.add_costs(costs.computed())
+    costs.record = journal.add_cost
+    return journal
 
 
 class _Run:

@@ -8,6 +8,7 @@ target range live in :mod:`layernas.problem`.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,11 @@ import numpy as np
 from layernas.errors import LayerNASError
 
 Arch = tuple[Any, ...]
+
+
+def arch_key(arch: Arch) -> str:
+    """The architecture as JSON: its identity in journals and reports."""
+    return json.dumps(list(arch), default=repr)
 
 
 @dataclass(frozen=True)

@@ -158,11 +158,13 @@ class LatencyTable:
 class LatencyCost:
     """Latency (ms) of each architecture of a model space as a search cost.
 
-    ``mode="latency"`` measures the built network (``measure_latency``) once per architecture;
-    ``mode="latency_table"`` predicts it with a ``LatencyTable``. With ``path`` the cache
-    (architecture -> ms, JSON) or the table is read from that file when it exists and written
-    back whenever it grows, so a resumed or repeated search reuses it. Networks are built
-    under ``torch.random.fork_rng`` so costing never moves torch's global RNG.
+    ``mode="latency"`` measures the built network (``measure_latency``); ``mode="latency_table"``
+    predicts it with a ``LatencyTable``. Either way the values are measured, so the cost
+    declares an ``identity`` (mode, setting, torch version): a search's journal recognises
+    the cost by it and stores every architecture's latency, which a resumed search reuses
+    instead of measuring again. With ``path`` (table mode only) the table is read from that
+    file when it exists and written back whenever it grows, so later searches reuse it.
+    Networks are built under ``torch.random.fork_rng`` so costing never moves torch's RNG.
     """
 
     model_space: ModelSpace
@@ -170,22 +172,29 @@ class LatencyCost:
     threads: int = 1
     path: Path | None = None
     table: LatencyTable = field(init=False)
-    measured: dict[str, float] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.mode not in ("latency", "latency_table"):
-            raise LayerNASError(f"unknown latency cost {self.mode!r}")
+            raise LayerNASError(
+                f"unknown latency cost {self.mode!r}; use 'latency' or 'latency_table'"
+            )
+        if self.path is not None and self.mode == "latency":
+            raise LayerNASError(
+                "a latency file holds a latency_table's per-block table; measured whole-network "
+                "latencies are cached in the search's journal (give a journal path instead)"
+            )
         self.table = LatencyTable(LatencySetting(threads=self.threads))
         if self.path is not None and self.path.exists():  # a saved table keeps its setting
-            if self.mode == "latency_table":
-                self.table = LatencyTable.load(self.path)
-            else:
-                self.measured = json.loads(self.path.read_text())
+            self.table = LatencyTable.load(self.path)
+
+    @property
+    def identity(self) -> str:
+        """The measurement protocol, which names this cost in journals."""
+        s = self.table.setting
+        return (f"{self.mode}(threads={s.threads}, warmup={s.warmup}, repeats={s.repeats}, "
+                f"batch={s.batch}, {s.device}, torch {s.torch_version})")
 
     def __call__(self, arch: Arch) -> float:
-        key = json.dumps(list(arch))
-        if self.mode == "latency" and key in self.measured:
-            return self.measured[key]
         with torch.random.fork_rng(devices=[]):
             module = self.model_space.build(arch)
         shape = self.model_space.input_shape
@@ -196,8 +205,4 @@ class LatencyCost:
                 self.table.save(self.path)
             return ms
         s = self.table.setting
-        ms = measure_latency(module, shape, s.threads, s.warmup, s.repeats).median_ms
-        self.measured[key] = ms
-        if self.path is not None:
-            self.path.write_text(json.dumps(self.measured, indent=1))
-        return ms
+        return measure_latency(module, shape, s.threads, s.warmup, s.repeats).median_ms

@@ -2,21 +2,23 @@
 
 ``TrainingProblem`` bundles a model space (``.space``; ``.cost`` = MAdds of the built
 model, or with ``cost="latency"`` / ``"latency_table"`` its CPU latency in ms, measured or
-predicted per block, see :class:`layernas.torch.latency.LatencyCost`), the picklable training reward (validation accuracy after ``epochs`` of proxy
-training) and ``export``: the winner is retrained for ``final_epochs`` from the same
-seeded initialisation, its test accuracy measured, and the architecture, weights and
-metrics written with :func:`layernas.torch.export.export`. Used from TOML as
+predicted per block, see :class:`layernas.torch.latency.LatencyCost`), the picklable
+training reward (validation accuracy after ``epochs`` of proxy training) and ``export``:
+the winner is retrained for ``final_epochs`` from the same seeded initialisation, its test
+accuracy measured, and the architecture, weights and metrics written with :func:`layernas.torch.export.export`. Used from TOML as
 
     [space]
     factory = "layernas.torch.problem:TrainingProblem"
     args = { space = "mobilenet_v2", dataset = "digits", epochs = 4, final_epochs = 30 }
 
-``latency_file`` (relative to the working directory) keeps the latency cache or table
-between runs; ``latency_threads`` pins torch's threads while timing.
+``latency_file`` (relative to the working directory) keeps a ``latency_table``'s per-block
+table between searches; ``latency_threads`` pins torch's threads while timing. Latencies
+(measured or predicted) are cached per architecture in the search's journal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +55,11 @@ class TrainingProblem:
     def space(self) -> SearchSpace:
         return self.model_space.space
 
-    def cost(self, arch: Arch) -> float:
-        """MAdds of the built model, or its latency in ms."""
-        if self.latency is not None:
-            return self.latency(arch)
-        return float(self.model_space.cost(arch))
+    @property
+    def cost(self) -> Callable[[Arch], float]:
+        """MAdds of the built model, or its latency in ms (a ``LatencyCost``, which
+        carries the ``identity`` that journals recognise measured costs by)."""
+        return self.model_space.cost if self.latency is None else self.latency
 
     def final_training(self, arch: Arch) -> tuple[torch.nn.Module, TrainResult]:
         """The architecture trained for ``final_epochs`` from the search's seeded init."""
