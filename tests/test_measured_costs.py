@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -124,3 +126,18 @@ def test_cli_sizes_a_fractional_range_from_the_journal_on_resume(tmp_path):
     again = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert again.exit_code == 0, again.output  # not "a different search" (the range is the same)
     assert again.output == first.output
+
+
+def test_a_journal_without_stored_costs_still_resumes(tmp_path):
+    space, cost, reward, cost_range = additive(4, layers=4, options=4)
+    journal = str(tmp_path / "j.sqlite")
+    with pytest.raises(Crash):
+        ln.search(space, CrashAfter(reward, 6), cost, cost_range, budget=20, seed=5,
+                  journal=journal, progress=False)
+    with sqlite3.connect(journal) as db:  # as journals were before costs were stored
+        db.execute("DROP TABLE costs")
+    resumed = ln.search(space, reward, cost, cost_range, budget=20, seed=5, journal=journal,
+                        progress=False)
+    clean = ln.search(space, reward, cost, cost_range, budget=20, seed=5, progress=False)
+    assert summary(resumed) == summary(clean)
+    assert read_costs(journal), "the resumed search stores its costs"

@@ -202,6 +202,9 @@ def read_costs(path: str | Path) -> dict[str, float]:
         return {}
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        if "costs" not in tables:  # written before journals stored costs: nothing to reuse
+            return {}
         return dict(db.execute("SELECT arch, cost FROM costs").fetchall())
     except sqlite3.DatabaseError as exc:
         raise LayerNASError(f"{path} is not a readable layernas journal: {exc}") from None
