@@ -7,7 +7,13 @@ import torch
 import layernas as ln
 from layernas.journal import read_costs
 from layernas.space import arch_key
-from layernas.torch.latency import LatencyCost, LatencySetting, LatencyTable, measure_latency
+from layernas.torch.latency import (
+    LatencyCost,
+    LatencySetting,
+    LatencyTable,
+    fit_scale,
+    measure_latency,
+)
 from layernas.torch.problem import TrainingProblem
 from layernas.torch.spaces import mobilenet_v2
 
@@ -78,6 +84,34 @@ def test_measured_latency_is_cached_in_the_journal(tiny, tmp_path):
 def test_latency_file_is_for_the_table_only(tiny, tmp_path):
     with pytest.raises(ln.LayerNASError, match="cached in the search's journal"):
         LatencyCost(tiny, "latency", path=tmp_path / "lat.json")
+
+
+def test_fit_scale_minimises_relative_error():
+    assert fit_scale([1.0, 2.0], [2.0, 4.0]) == pytest.approx(2.0)
+    # ratios p/m of 1/2 and 1: c = (0.5 + 1) / (0.25 + 1) = 1.2
+    assert fit_scale([1.0, 3.0], [2.0, 3.0]) == pytest.approx(1.2)
+
+
+def test_calibration_scales_the_table_and_is_saved(tiny, tmp_path):
+    table = LatencyTable(LatencySetting(warmup=1, repeats=3))
+    a, b = tiny.build((3, 3, 16, False, 5, 3, 16)), tiny.build((7, 6, 8, True, 5, 3, 16))
+    summed = table.predict(a, (1, 4, 4))
+    scale = table.calibrate([a, b], (1, 4, 4))
+    assert scale > 0 and table.scale == scale
+    assert table.predict(a, (1, 4, 4), measure=False) == pytest.approx(scale * summed)
+    table.save(tmp_path / "t.json")
+    assert LatencyTable.load(tmp_path / "t.json") == table
+    with pytest.raises(ln.LayerNASError, match="at least one network"):
+        table.calibrate([], (1, 4, 4))
+
+
+def test_latency_table_cost_calibrates_on_seeded_networks(tiny, tmp_path):
+    cost = LatencyCost(tiny, "latency_table", calibration=2, path=tmp_path / "t.json")
+    assert cost.table.scale != 1.0 and "calibration=2" in cost.identity
+    assert LatencyCost(tiny, "latency_table", path=tmp_path / "t.json").table == cost.table
+    assert LatencyCost(tiny, "latency_table", calibration=0).table.scale == 1.0
+    with pytest.raises(ln.LayerNASError, match="calibration must be"):
+        LatencyCost(tiny, "latency_table", calibration=-1)
 
 
 def test_training_problem_latency_table_cost(tmp_path):

@@ -12,8 +12,9 @@ accuracy measured, and the architecture, weights and metrics written with :func:
     args = { space = "mobilenet_v2", dataset = "digits", epochs = 4, final_epochs = 30 }
 
 ``latency_file`` (relative to the working directory) keeps a ``latency_table``'s per-block
-table between searches; ``latency_threads`` pins torch's threads while timing. Latencies
-(measured or predicted) are cached per architecture in the search's journal.
+table between searches; ``latency_threads`` pins torch's threads while timing;
+``latency_calibration`` whole networks calibrate the table's scale. Latencies (measured or
+predicted) are cached per architecture in the search's journal.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class TrainingProblem:
     def __init__(self, space: str = "mobilenet_v2", dataset: str = "digits", epochs: int = 4,
                  final_epochs: int = 30, seed: int = 0, cost: str = "madds",
                  latency_threads: int = 1, latency_file: str | None = None,
-                 **space_kwargs: Any) -> None:
+                 latency_calibration: int = 5, **space_kwargs: Any) -> None:
         self.space_name, self.dataset, self.epochs = space, dataset, epochs
         self.final_epochs, self.seed, self.space_kwargs = final_epochs, seed, space_kwargs
         self.reward = RewardFn(space, dataset=dataset, epochs=epochs, seed=seed,
@@ -49,7 +50,7 @@ class TrainingProblem:
         self.cost_name = cost
         self.latency = None if cost == "madds" else LatencyCost(
             self.model_space, cost, latency_threads,
-            None if latency_file is None else Path(latency_file))
+            None if latency_file is None else Path(latency_file), latency_calibration)
 
     @property
     def space(self) -> SearchSpace:
