@@ -14,9 +14,9 @@ Spearman correlations. Timings on a shared machine are noisy. Run:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 
+import numpy as np
 import torch
 
 from layernas.torch.latency import LatencyCost, measure_latency
@@ -43,11 +43,11 @@ def main() -> None:
     space = make(args.space)
     cost = LatencyCost(space, "latency_table", args.threads, calibration=args.calibration)
     table, setting = cost.table, cost.table.setting
-    rng = random.Random(args.seed)
+    rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
     measured, raw = [], []
     for i in range(args.n):
-        arch = tuple(rng.choice(layer.options) for layer in space.space.layers)
+        arch = space.space.sample(rng)
         model = space.build(arch)
         m = measure_latency(model, space.input_shape, setting.threads, setting.warmup,
                             setting.repeats)

@@ -76,20 +76,6 @@ def extreme_options(space: SearchSpace, cost: CostFn) -> tuple[Arch, Arch]:
     return tuple(cheapest), tuple(priciest)
 
 
-def cost_identity(cost_fn: CostFn) -> str | None:
-    """The ``identity`` string a measured cost function declares, else None.
-
-    A cost whose values are measured (noisy) cannot be recognised by evaluating it again,
-    so it names itself: e.g. ``"latency(threads=1, warmup=10, repeats=50, torch 2.13)"``.
-    """
-    identity = getattr(cost_fn, "identity", None)
-    if identity is not None and not isinstance(identity, str):
-        raise LayerNASError(
-            f"the cost function's identity must be a string, got {type(identity).__name__}"
-        )
-    return identity
-
-
 @dataclass
 class CostCache:
     """A cost function with its validated values memoised.
@@ -105,7 +91,17 @@ class CostCache:
 
     @property
     def identity(self) -> str | None:
-        return cost_identity(self.fn)
+        """The ``identity`` string a measured cost function declares, else None.
+
+        A cost whose values are measured (noisy) cannot be recognised by evaluating it
+        again, so it names itself, e.g. ``"latency(threads=1, warmup=10, repeats=50, ...)"``.
+        """
+        identity = getattr(self.fn, "identity", None)
+        if identity is not None and not isinstance(identity, str):
+            raise LayerNASError(
+                f"the cost function's identity must be a string, got {type(identity).__name__}"
+            )
+        return identity
 
     def __call__(self, arch: Arch) -> float:
         known = self._memo.get(arch)

@@ -5,7 +5,8 @@ model, or with ``cost="latency"`` / ``"latency_table"`` its CPU latency in ms, m
 predicted per block, see :class:`layernas.torch.latency.LatencyCost`), the picklable
 training reward (validation accuracy after ``epochs`` of proxy training) and ``export``:
 the winner is retrained for ``final_epochs`` from the same seeded initialisation, its test
-accuracy measured, and the architecture, weights and metrics written with :func:`layernas.torch.export.export`. Used from TOML as
+accuracy measured, and the architecture, weights and metrics written with
+:func:`layernas.torch.export.export`. Used from TOML as
 
     [space]
     factory = "layernas.torch.problem:TrainingProblem"
