@@ -48,12 +48,12 @@ def main() -> None:
     print(f"Layer {layer + 1} ({SPACE.layers[layer].name}):")
     while not strategy.finished:
         burger = strategy.ask()
-        tables = strategy.memorial_tables()
-        if len(tables) > layer:  # asking closed the layer: show what it kept
+        kept = [row for row in strategy.snapshot() if row.table == layer]
+        if kept:  # asking closed the layer: show its memorial table
             print("  kept, the tastiest per price bucket:")
-            for e in tables[layer]:
-                print(f"    [${e['bucket_lo']:.2f}, ${e['bucket_hi']:.2f})  "
-                      f"{' + '.join(e['arch']):36} ${e['cost']:4.1f}  taste {e['reward']:.1f}")
+            for e in kept:
+                print(f"    [${e.bucket[0]:.2f}, ${e.bucket[1]:.2f})  "
+                      f"{' + '.join(e.arch):36} ${e.cost:4.1f}  taste {e.reward:.1f}")
             layer += 1
             if layer < len(SPACE.layers):
                 print(f"Layer {layer + 1} ({SPACE.layers[layer].name}):")

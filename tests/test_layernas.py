@@ -72,7 +72,7 @@ def test_results_told_in_any_order_give_the_same_next_proposals():
             shuffler.shuffle(batch)
             for arch in batch:
                 strategy.tell(arch, reward(arch))
-        return proposals, strategy.memorial_tables()
+        return proposals, strategy.snapshot()
 
     first = run(0)
     assert len(first[0]) == len(space) + 1  # one batch per layer, then the final empty ask

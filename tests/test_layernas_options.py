@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from synthetic import additive
 
@@ -32,11 +34,11 @@ def test_parent_order_changes_the_sequence_not_the_trained_set(seed):
 
 
 def test_cost_order_expands_the_cheapest_parent_first():
-    for order, pick in (("cost", lambda e: e["cost"]), ("reward", lambda e: -e["reward"])):
+    for order, pick in (("cost", lambda e: e.cost), ("reward", lambda e: -e.reward)):
         result, _ = run(ln.LayerNAS(buckets=8, order=order))
         first = next(
             t for t in result.trials if t.arch[1:] != result.trials[0].arch[1:])
-        parent = min(result.memorial[0], key=pick)["arch"]
+        parent = min(tables(result)[0], key=pick).arch
         assert first.arch[:1] == parent[:1], order
 
 
@@ -55,14 +57,17 @@ def test_random_order_is_seeded():
 def test_children_bucket_range_spans_the_trained_children():
     result, (space, cost, _, cost_range) = run(ln.LayerNAS(buckets=5, bucket_range="children"))
     problem = Problem(space, cost, cost_range)
-    for layer, table in enumerate(result.memorial):
+    for layer, table in enumerate(tables(result)):
         children = [t for t in result.trials
                     if t.arch[layer + 1:] == problem.defaults[layer + 1:]
                     and problem.can_reach(t.arch, layer + 1)]
         lo = min(t.cost for t in children)
         hi = max(t.cost for t in children)
-        assert table[0]["bucket_lo"] == pytest.approx(lo + table[0]["bucket"] * (hi - lo) / 5)
-        assert all(lo <= e["cost"] <= hi for e in table)
+        width = (hi - lo) / 5
+        for e in table:
+            bucket = round((e.bucket[0] - lo) / width)
+            assert e.bucket == pytest.approx((lo + bucket * width, lo + (bucket + 1) * width))
+            assert lo <= e.cost <= hi
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -70,10 +75,10 @@ def test_pruning_keeps_only_non_dominated_parents(seed):
     pruned, _ = run(ln.LayerNAS(buckets=6, keep=2, prune_dominated=True), seed, interaction=0.3)
     full, _ = run(ln.LayerNAS(buckets=6, keep=2), seed, interaction=0.3)
     assert pruned.trained <= full.trained
-    for table in pruned.memorial:
+    for table in tables(pruned):
         for a in table:
-            assert not any(b["cost"] <= a["cost"] and b["reward"] >= a["reward"] and b is not a
-                           and (b["cost"], b["reward"]) != (a["cost"], a["reward"]) for b in table)
+            assert not any(b.cost <= a.cost and b.reward >= a.reward and b is not a
+                           and (b.cost, b.reward) != (a.cost, a.reward) for b in table)
 
 
 def test_refinement_passes_halve_the_buckets():
@@ -95,12 +100,9 @@ def test_refinement_trains_a_superset_once_each_and_ends_no_worse(seed):
     assert refined.best.reward >= single.best.reward
     assert refined.trained <= refined.bound == 3 + 2 * (3 + 6 + 12) * 12
     assert refined.stop_reason == "strategy finished"
-    assert {e["pass"] for table in refined.memorial for e in table} == {0, 1, 2}
+    assert {e.round for e in refined.snapshot} == {2}
     # the last pass's memorial tables are the single pass's
-    last = [[{k: v for k, v in e.items() if k != "pass"} for e in table]
-            for table in refined.memorial[-5:]]
-    assert last == [[{k: v for k, v in e.items() if k != "pass"} for e in table]
-                    for table in single.memorial]
+    assert [dataclasses.replace(e, round=0) for e in refined.snapshot] == single.snapshot
 
 
 def test_refinement_has_an_answer_early():
@@ -126,3 +128,11 @@ def test_refinement_has_an_answer_early():
 def test_bad_options_say_what_to_do(options, message):
     with pytest.raises(ln.LayerNASError, match=message):
         ln.LayerNAS(**options)
+
+
+def tables(result):
+    """The result's snapshot as one list of kept rows per layer."""
+    by_layer = {}
+    for row in result.snapshot:
+        by_layer.setdefault(row.table, []).append(row)
+    return [by_layer[layer] for layer in sorted(by_layer)]

@@ -126,9 +126,9 @@ def test_only_in_range_candidates_are_trained_and_trained_on():
     trained, told = [], []
 
     class Recording(ln.PPO):
-        def observe(self, arch, value):
+        def _tell(self, arch, value):
             told.append((arch, value))
-            super().observe(arch, value)
+            super()._tell(arch, value)
 
     def counting(arch):
         trained.append(arch)

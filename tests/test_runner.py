@@ -137,7 +137,7 @@ def test_journal_rows_hold_every_trial(tmp_path):
         (t.number, "ok", t.reward, t.cost) for t in result.trials
     ]
     assert all(start <= end for *_, start, end in rows)
-    layers = sqlite3.connect(journal).execute("SELECT COUNT(DISTINCT layer) FROM memorial")
+    layers = sqlite3.connect(journal).execute("SELECT COUNT(DISTINCT tbl) FROM kept")
     assert layers.fetchone()[0] == len(space)
 
 
@@ -183,3 +183,21 @@ def test_kill_9_mid_search_then_resume(tmp_path):
                            text=True, check=True)
     assert resumed.stdout == fresh.stdout
     assert killed_at < int(fresh.stdout.split()[0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("options", [{"prune_dominated": True}, {"bucket_range": "children"}])
+def test_journal_holds_exactly_the_strategys_last_memorial_tables(tmp_path, seed, options):
+    """Refinement passes may keep fewer rows than the pass before: none of those may linger."""
+    from layernas.journal import read_journal
+
+    space, cost, reward, cost_range = additive(seed, layers=4, options=4, interaction=0.3)
+    strategy = ln.LayerNAS(buckets=8, keep=2, start_buckets=2, **options)
+    path = tmp_path / "j.sqlite"
+    result = ln.search(space, reward, cost, cost_range, strategy=strategy, journal=str(path),
+                       progress=False)
+    stored = [(r.table, r.rank, r.round, r.bucket, r.cost, r.reward, r.arch)
+              for r in read_journal(path).kept]
+    expected = [(r.table, r.rank, r.round, r.bucket, r.cost, r.reward, ln.space.arch_key(r.arch))
+                for r in result.snapshot]
+    assert expected and stored == expected

@@ -159,13 +159,14 @@ def show_cmd(journal: Path, limit: int) -> None:
         "\nbest in range: none" if best is None
         else f"\nbest in range: #{best.number} reward {best.reward:.6g} cost {best.cost:.6g} {best.arch}"
     )
-    if view.memorial:
-        click.echo("\nmemorial tables (layer, bucket [lo, hi), cost, reward, arch):")
-        for layer, bucket, b_lo, b_hi, cost, reward, arch in view.memorial:
-            span = f"[{b_lo:.6g}, {b_hi:.6g})"
-            click.echo(
-                f"  {names[layer]:>12} {bucket:>4} {span:>24} {cost:>12.6g} {reward:>10.4f}  {arch}"
-            )
+    if view.kept:
+        click.echo("\nkept by the strategy (LayerNAS: memorial tables; table, pass, "
+                   "bucket [lo, hi), cost, reward, arch):")
+        for row in view.kept:
+            label = names[row.table] if row.table < len(names) else str(row.table)
+            span = "-" if row.bucket is None else f"[{row.bucket[0]:.6g}, {row.bucket[1]:.6g})"
+            click.echo(f"  {label:>12} {row.round:>4} {span:>24} {row.cost:>12.6g} "
+                       f"{row.reward:>10.4f}  {row.arch}")
 
 
 @main.command("study")

@@ -6,8 +6,9 @@ refused; every trial is written when it starts and again when it ends, so after 
 crash the completed trials are read back and not trained again. Every cost the search
 computes (candidates, rejected ones, reachable-range probes) is stored as it is computed,
 so a resumed search reuses it: measured latencies are taken once per architecture and a
-resume sees the same costs as the interrupted run. LayerNAS's memorial
-tables are written as each layer closes. Readers (``layernas show``) may open the
+resume sees the same costs as the interrupted run. The strategy's snapshot (LayerNAS:
+its memorial tables) is stored whole, replacing the previous one, whenever it changes.
+Readers (``layernas show``) may open the
 file while a search is writing it.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from layernas.errors import LayerNASError
 from layernas.space import Arch, arch_key
+from layernas.strategies.base import KeptRow
 from layernas.trial import Trial
 
 SCHEMA = """
@@ -38,16 +40,16 @@ CREATE TABLE IF NOT EXISTS trials (
     finished REAL,
     duration REAL
 );
-CREATE TABLE IF NOT EXISTS memorial (
-    layer INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS kept (
+    tbl INTEGER NOT NULL,
     rank INTEGER NOT NULL,
-    bucket INTEGER NOT NULL,
-    bucket_lo REAL NOT NULL,
-    bucket_hi REAL NOT NULL,
+    round INTEGER NOT NULL,
+    bucket_lo REAL,
+    bucket_hi REAL,
     cost REAL NOT NULL,
     reward REAL NOT NULL,
     arch TEXT NOT NULL,
-    PRIMARY KEY (layer, rank)
+    PRIMARY KEY (tbl, rank)
 );
 CREATE TABLE IF NOT EXISTS costs (arch TEXT PRIMARY KEY, cost REAL NOT NULL);
 """
@@ -148,23 +150,17 @@ class Journal:
             ),
         )
 
-    def memorial(self, tables: list[list[dict[str, Any]]]) -> None:
-        """Write memorial tables of newly closed layers (rewriting a layer is harmless)."""
-        for table in tables:
+    def snapshot(self, rows: list[KeptRow]) -> None:
+        """Replace the stored strategy snapshot with ``rows``, atomically."""
+        with self._db:  # one transaction: readers see the old snapshot or the new one
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM kept")
             self._db.executemany(
-                "INSERT OR REPLACE INTO memorial VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO kept VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        e["layer"],
-                        rank,
-                        e["bucket"],
-                        e["bucket_lo"],
-                        e["bucket_hi"],
-                        e["cost"],
-                        e["reward"],
-                        arch_key(e["arch"]),
-                    )
-                    for rank, e in enumerate(table)
+                    (r.table, r.rank, r.round, *(r.bucket or (None, None)), r.cost, r.reward,
+                     arch_key(r.arch))
+                    for r in rows
                 ],
             )
 
@@ -178,7 +174,7 @@ class JournalView:
 
     fingerprint: dict[str, Any]
     trials: list[JournalRow]
-    memorial: list[tuple[int, int, float, float, float, float, str]]
+    kept: list[KeptRow]  # the strategy's latest snapshot; ``arch`` is its JSON text
 
     @property
     def cost_range(self) -> tuple[float, float]:
@@ -229,12 +225,15 @@ def read_journal(path: str | Path) -> JournalView:
                 "FROM trials ORDER BY number"
             )
         ]
-        memorial = db.execute(
-            "SELECT layer, bucket, bucket_lo, bucket_hi, cost, reward, arch FROM memorial "
-            "ORDER BY layer, rank"
-        ).fetchall()
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        kept = [
+            KeptRow(tbl, rank, arch, cost, reward, None if lo is None else (lo, hi), rnd)
+            for tbl, rank, rnd, lo, hi, cost, reward, arch in (
+                db.execute("SELECT * FROM kept ORDER BY tbl, rank") if "kept" in tables else []
+            )
+        ]
     except sqlite3.DatabaseError as exc:
         raise LayerNASError(f"{path} is not a readable layernas journal: {exc}") from None
     finally:
         db.close()
-    return JournalView(json.loads(meta["fingerprint"]), trials, memorial)
+    return JournalView(json.loads(meta["fingerprint"]), trials, kept)

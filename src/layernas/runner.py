@@ -24,6 +24,7 @@ from layernas.journal import Journal, read_costs
 from layernas.problem import CostCache, CostFn, Problem, as_number
 from layernas.space import Arch, SearchSpace, arch_key
 from layernas.strategies import LayerNAS, Strategy
+from layernas.strategies.base import KeptRow
 from layernas.trial import FAILED, OK, Trial
 
 #: A trial whose worker dies this many times is recorded as failed (see ``search``).
@@ -44,7 +45,7 @@ class SearchResult:
     bound: int | None
     stop_reason: str
     cost_range: tuple[float, float]
-    memorial: list[list[dict[str, Any]]] = field(default_factory=list)
+    snapshot: list[KeptRow] = field(default_factory=list)  # the strategy's state at the end
     worker_deaths: int = 0  # attempts whose worker died (re-run, up to MAX_WORKER_DEATHS)
     retried: int = 0  # attempts re-run because the training failed (``retries``)
 
@@ -189,7 +190,7 @@ def search(
         bound=bound,
         stop_reason=run.stop_reason,
         cost_range=problem.cost_range,
-        memorial=strategy.memorial_tables(),
+        snapshot=strategy.snapshot(),
         worker_deaths=run.worker_deaths,
         retried=run.retried,
     )
@@ -244,7 +245,7 @@ class _Run:
         self.stall = 0
         self.stop_reason = ""
         self.best: Trial | None = None
-        self.memorial_written = 0
+        self.snapshot_written: list[KeptRow] = []
 
     # -- main loop ----------------------------------------------------------------
     def loop(self) -> None:
@@ -385,10 +386,10 @@ class _Run:
             proposal = self.queue.popleft()
             self.strategy.tell(proposal.arch, proposal.reward)
         if self.journal is not None:
-            tables = self.strategy.memorial_tables()
-            if len(tables) > self.memorial_written:
-                self.journal.memorial(tables[self.memorial_written :])
-                self.memorial_written = len(tables)
+            snapshot = self.strategy.snapshot()
+            if snapshot != self.snapshot_written:
+                self.journal.snapshot(snapshot)
+                self.snapshot_written = snapshot
 
     def _postfix(self) -> dict[str, Any]:
         return {

@@ -7,6 +7,12 @@ A strategy proposes architectures (``ask``) and learns their outcome (``tell``):
   proposals may be out at once.
 * ``tell(arch, reward)`` reports one outcome: a reward, or ``None`` when the
   candidate was rejected by the cost filter or its training failed.
+* A subclass implements the protected hooks ``_ask`` and ``_tell`` (and ``_start`` to
+  build its run state); callers only use ``setup``, ``ask``, ``tell`` and the read-only
+  ``finished``, ``admits``, ``bound``, ``snapshot`` and ``config``.
+* ``snapshot()`` is the strategy's state worth showing, as generic :class:`KeptRow` rows
+  (LayerNAS: its memorial tables). The journal stores the latest snapshot whole, and
+  ``layernas show`` and reports draw it without knowing which strategy made it.
 * A strategy must only propose what is decided by outcomes already told, so the
   runner, which tells outcomes in proposal order, gets the same proposals whatever
   order parallel workers finish in and however many there are.
@@ -17,6 +23,7 @@ A strategy proposes architectures (``ask``) and learns their outcome (``tell``):
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -25,6 +32,24 @@ import numpy as np
 from layernas.errors import LayerNASError
 from layernas.problem import Problem
 from layernas.space import Arch
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    """One candidate a strategy keeps in its state (LayerNAS: a memorial table row).
+
+    ``table`` numbers the strategy's tables (LayerNAS: the layer searched), ``rank`` orders
+    rows inside one; ``bucket`` is the cost span the row was kept for (None when the
+    strategy keeps no buckets) and ``round`` the pass that made the table.
+    """
+
+    table: int
+    rank: int
+    arch: Arch
+    cost: float
+    reward: float
+    bucket: tuple[float, float] | None = None
+    round: int = 0
 
 
 class Strategy(ABC):
@@ -37,28 +62,30 @@ class Strategy(ABC):
         self.problem = problem
         self.rng = np.random.default_rng(seed)
         self.outstanding = 0
-        self.start()
+        self._start()
 
-    def start(self) -> None:
+    def _start(self) -> None:
         """Hook for subclasses to build their run state after ``setup``."""
 
     @abstractmethod
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         """The next architecture, or None for "nothing now"."""
 
     @abstractmethod
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         """Learn one outcome (``None``: rejected by the cost filter, or failed)."""
 
     def ask(self) -> Arch | None:
-        arch = self.propose()
+        """Propose the next architecture, or None for "nothing now"."""
+        arch = self._ask()
         if arch is not None:
             self.outstanding += 1
         return arch
 
     def tell(self, arch: Arch, reward: float | None) -> None:
+        """Report the outcome of an architecture this strategy proposed, in proposal order."""
         self.outstanding -= 1
-        self.observe(arch, reward)
+        self._tell(arch, reward)
 
     @property
     def finished(self) -> bool:
@@ -73,8 +100,8 @@ class Strategy(ABC):
         """An upper bound on the candidates this strategy trains, when it has one."""
         return None
 
-    def memorial_tables(self) -> list[list[dict[str, Any]]]:
-        """Per searched layer, the kept candidates (only strategies that keep such tables)."""
+    def snapshot(self) -> list[KeptRow]:
+        """The candidates the strategy currently keeps (empty for strategies that keep none)."""
         return []
 
     def config(self) -> dict[str, Any]:

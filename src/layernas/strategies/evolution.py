@@ -25,10 +25,10 @@ class RegularizedEvolution(Strategy):
         positive_int(self.population, "RegularizedEvolution population")
         positive_int(self.sample, "RegularizedEvolution sample")
 
-    def start(self) -> None:
+    def _start(self) -> None:
         self._members: deque[tuple[Arch, float]] = deque()
 
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         space = self.problem.space
         if len(self._members) + self.outstanding < self.population and not self._full:
             return space.sample(self.rng)
@@ -46,7 +46,7 @@ class RegularizedEvolution(Strategy):
     def _full(self) -> bool:
         return len(self._members) >= self.population
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         if reward is None:
             return
         self._members.append((arch, reward))

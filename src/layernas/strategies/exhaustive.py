@@ -14,17 +14,17 @@ class Exhaustive(Strategy):
 
     name = "exhaustive"
 
-    def start(self) -> None:
+    def _start(self) -> None:
         self._remaining = iter(self.problem.space)
         self._done = False
 
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         arch = next(self._remaining, None)
         if arch is None:
             self._done = True
         return arch
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         pass
 
     @property

@@ -28,19 +28,17 @@ Options beyond the paper (for ablations; the defaults are the specification's):
   new at its resolution, and a budget that ends early holds the answer of the last complete
   pass rather than that of a search cut inside a layer. With the default bucket range and an
   even H, each bucket of a pass splits in two in the next, so the second layer's parents of a
-  pass are kept again by the next. None (the default): one pass. Memorial tables carry their
-  ``pass``; a journal keeps, per layer, the latest pass's rows.
+  pass are kept again by the next. None (the default): one pass. ``snapshot()`` holds, per
+  layer, the memorial table of the latest pass that closed it (its ``round``).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
-
 from layernas.errors import LayerNASError
 from layernas.space import Arch
-from layernas.strategies.base import Strategy, positive_int
+from layernas.strategies.base import KeptRow, Strategy, positive_int
 
 ORDERS = ("reward", "cost", "random")
 BUCKET_RANGES = ("layer", "children")
@@ -89,9 +87,9 @@ class LayerNAS(Strategy):
                     f"({self.buckets}): passes halve H from buckets down to start_buckets"
                 )
 
-    def start(self) -> None:
+    def _start(self) -> None:
         self._known: dict[Arch, float | None] = {}
-        self._memorial: list[list[dict[str, Any]]] = []
+        self._memorial: dict[int, list[KeptRow]] = {}  # layer -> its latest memorial table
         self._passes = deque(self.pass_buckets())
         self._pass = -1
         self._done = False
@@ -112,12 +110,12 @@ class LayerNAS(Strategy):
         self._generate([self.problem.defaults])
 
     # -- ask/tell -------------------------------------------------------------------
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         while not self._queue and not self.outstanding and not self._done:
             self._close_layer()
         return self._queue.popleft() if self._queue else None
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         self._known[arch] = reward
 
     def admits(self, arch: Arch, cost: float) -> bool:
@@ -172,21 +170,18 @@ class LayerNAS(Strategy):
         )
         if self.prune_dominated:
             table = [e for e in table if not any(_dominates(f, e) for f in table)]
-        self._memorial.append(
-            [
-                {
-                    "pass": self._pass,
-                    "layer": self._layer,
-                    "bucket": e.bucket,
-                    "bucket_lo": lo + e.bucket * width,
-                    "bucket_hi": lo + (e.bucket + 1) * width,
-                    "cost": e.cost,
-                    "reward": e.reward,
-                    "arch": e.arch,
-                }
-                for e in sorted(table, key=lambda e: (e.bucket, _rank(e)))
-            ]
-        )
+        self._memorial[self._layer] = [
+            KeptRow(
+                table=self._layer,
+                rank=rank,
+                arch=e.arch,
+                cost=e.cost,
+                reward=e.reward,
+                bucket=(lo + e.bucket * width, lo + (e.bucket + 1) * width),
+                round=self._pass,
+            )
+            for rank, e in enumerate(sorted(table, key=lambda e: (e.bucket, _rank(e))))
+        ]
         self._layer += 1
         if self._layer == len(self.problem.space.layers) or not table:
             if self._passes:
@@ -205,8 +200,9 @@ class LayerNAS(Strategy):
             return [table[i] for i in self.rng.permutation(len(table))]
         return table  # already best reward first
 
-    def memorial_tables(self) -> list[list[dict[str, Any]]]:
-        return self._memorial
+    def snapshot(self) -> list[KeptRow]:
+        """Per layer closed so far, its latest memorial table (best per bucket, cheapest first)."""
+        return [row for layer in sorted(self._memorial) for row in self._memorial[layer]]
 
 
 def _rank(entry: Entry) -> tuple[float, int]:

@@ -124,17 +124,17 @@ class PPO(Strategy):
         if not (_real(self.entropy) and 0 <= self.entropy < math.inf):
             raise LayerNASError(f"PPO entropy must be a number >= 0, got {self.entropy!r}")
 
-    def start(self) -> None:
+    def _start(self) -> None:
         self.policy = CategoricalPolicy(self.problem.space, self.rng, self.lr)
         self.baseline = MovingAverage(self.momentum)
         self.told: list[tuple[Arch, float]] = []  # the current batch's trained candidates
 
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         if len(self.told) + self.outstanding >= self.batch:
             return None  # the batch is full if everything out is trained
         return self.policy.sample(self.rng)
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         if reward is None:
             return  # rejected or failed: the slot is free to sample again
         self.told.append((arch, reward))

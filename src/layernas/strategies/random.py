@@ -14,8 +14,8 @@ class RandomSearch(Strategy):
 
     name = "random"
 
-    def propose(self) -> Arch:
+    def _ask(self) -> Arch:
         return self.problem.space.sample(self.rng)
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         pass

@@ -46,16 +46,16 @@ class Reinforce(Strategy):
         if not 0 <= self.momentum < 1:
             raise LayerNASError(f"Reinforce momentum must be in [0, 1), got {self.momentum!r}")
 
-    def start(self) -> None:
+    def _start(self) -> None:
         self.policy = CategoricalPolicy(self.problem.space, self.rng, self.lr)
         self.baseline = MovingAverage(self.momentum)
 
-    def propose(self) -> Arch | None:
+    def _ask(self) -> Arch | None:
         if self.outstanding:
             return None
         return self.policy.sample(self.rng)
 
-    def observe(self, arch: Arch, reward: float | None) -> None:
+    def _tell(self, arch: Arch, reward: float | None) -> None:
         if reward is None:
             return
         self.baseline.update(reward)
