@@ -1,25 +1,24 @@
-"""Tests of layernas.benchmarks on the real tables, read from $LAYERNAS_DATA (never skipped)."""
+"""Tests of layernas.benchmarks on the real tables, found through the users' lookup (data dir,
+LAYERNAS_DATA, cache, download with sha256; never skipped)."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
 import shutil
 from pathlib import Path
-from urllib.error import URLError
 
 import nats_bench
 import numpy as np
 import pytest
 
 from layernas import LayerNASError, SearchSpace
-from layernas.benchmarks import BENCHMARKS, data, load, macro, nats_sss
+from layernas.benchmarks import BENCHMARKS, data, load, macro, nats_official, nats_sss
+
+pytestmark = pytest.mark.data
 
 NATS_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-FIXTURES = "nats-bench-fixtures/fake_torch_dir"
-ARCHIVE = "NATS-sss-v1_0-50262-simple"
 INDICES = (0, 11, 284)
 
 # Official records (get_cost_info) for NATS indices 0, 11, 284: MFLOPs and M params.
@@ -62,31 +61,24 @@ ORACLES = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def data_root() -> Path:
-    root = os.environ.get(data.ENV_VAR)
-    assert root, f"set {data.ENV_VAR} to the benchmark data directory (CI: ../shared/data)"
-    assert Path(root, "nats-sss").is_dir(), f"{data.ENV_VAR}={root} holds no nats-sss/ folder"
-    return Path(root)
+@pytest.fixture(scope="module")
+def archive() -> Path:
+    """The official three-record NATS-Bench sample archive."""
+    return nats_official.sample_archive()
 
 
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No LAYERNAS_DATA, an empty cache under tmp_path, and no network. Returns the cache."""
-
-    def no_network(url: str, timeout: float) -> io.BytesIO:
-        raise URLError("network is unreachable")
-
+def no_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No LAYERNAS_DATA and an empty cache under tmp_path. Returns the cache."""
     monkeypatch.delenv(data.ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(data, "urlopen", no_network)
     return tmp_path / "xdg" / "layernas"
 
 
-def brute_force_tables(name: str, dataset: str, root: Path) -> list[tuple[tuple, float, float]]:
+def brute_force_tables(name: str, dataset: str) -> list[tuple[tuple, float, float]]:
     """(arch, final, MFLOPs) for every architecture, read straight from the raw files."""
     if name == "nas-bench-macro":
-        raw = json.loads((root / macro.TABLE.path).read_text())
+        raw = json.loads(data.locate(macro.TABLE).read_text())
         return [
             (
                 tuple(macro.OPTIONS[int(digit)] for digit in key),
@@ -96,8 +88,8 @@ def brute_force_tables(name: str, dataset: str, root: Path) -> list[tuple[tuple,
             for key, record in raw.items()
         ]
     bench = load(name, dataset=dataset)
-    strings = np.load(root / nats_sss.ARCH_STRINGS.path).tolist()
-    accs = np.load(root / nats_sss.ACCURACY[dataset].path).tolist()
+    strings = np.load(data.locate(nats_sss.ARCH_STRINGS)).tolist()
+    accs = np.load(data.locate(nats_sss.ACCURACY[dataset])).tolist()
     rows = []
     for string, acc in zip(strings, accs):
         arch = tuple(int(c) for c in string.split(":"))
@@ -130,8 +122,8 @@ def test_readme_cifar10_values_by_arch() -> None:
 
 
 @pytest.mark.parametrize("hp", ["12", "90"])
-def test_nats_costs_equal_nats_bench_api(data_root: Path, hp: str) -> None:
-    api = nats_bench.create(str(data_root / FIXTURES / ARCHIVE), "sss", fast_mode=True)
+def test_nats_costs_equal_nats_bench_api(archive: Path, hp: str) -> None:
+    api = nats_bench.create(str(archive), "sss", fast_mode=True)
     for dataset, api_dataset in (
         ("cifar10", "cifar10-valid"),
         ("cifar10", "cifar10"),
@@ -158,9 +150,9 @@ def test_max_costs(name: str, dataset: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "dataset"), list(MAX_COSTS))
-def test_oracle_matches_brute_force_and_pins(name: str, dataset: str, data_root: Path) -> None:
+def test_oracle_matches_brute_force_and_pins(name: str, dataset: str) -> None:
     bench = load(name, dataset=dataset)
-    rows = brute_force_tables(name, dataset, data_root)
+    rows = brute_force_tables(name, dataset)
     assert len(rows) == bench.space.size
     for fraction in (0.5, 0.25):
         hi = fraction * bench.max_cost
@@ -242,8 +234,8 @@ def test_nats_reward_is_final() -> None:
     assert bench.metric == "90-epoch validation accuracy (%)"
 
 
-def test_macro_reward_is_one_real_seed_fixed_per_run_seed(data_root: Path) -> None:
-    raw = json.loads((data_root / macro.TABLE.path).read_text())
+def test_macro_reward_is_one_real_seed_fixed_per_run_seed() -> None:
+    raw = json.loads(data.locate(macro.TABLE).read_text())
     bench = load("nas-bench-macro", seed=0)
     archs = [bench.arch_at(i) for i in range(0, bench.space.size, 37)]
     draws = {}
@@ -301,8 +293,8 @@ def test_bad_names_list_choices() -> None:
     assert set(BENCHMARKS) == {"nats-sss", "nas-bench-macro", "nats-sss-official"}
 
 
-def test_checksum_mismatch_names_file_url_and_sha(tmp_path: Path, data_root: Path) -> None:
-    shutil.copytree(data_root / "nats-sss", tmp_path / "nats-sss")
+def test_checksum_mismatch_names_file_url_and_sha(tmp_path: Path) -> None:
+    shutil.copytree(data.locate(nats_sss.ARCH_STRINGS).parent, tmp_path / "nats-sss")
     damaged = tmp_path / "nats-sss" / "cifar10_accs.npy"
     damaged.chmod(0o644)
     with damaged.open("r+b") as handle:
@@ -320,47 +312,8 @@ def test_root_without_the_file_falls_through_to_layernas_data(tmp_path: Path) ->
     assert load("nats-sss", data_dir=tmp_path).finals is load("nats-sss").finals
 
 
-def test_missing_file_without_network(offline: Path, tmp_path: Path) -> None:
-    with pytest.raises(LayerNASError) as err:
-        load("nas-bench-macro", data_dir=tmp_path / "empty")
-    message = str(err.value)
-    for part in (macro.TABLE.path, macro.TABLE.url, macro.TABLE.sha256, "LAYERNAS_DATA"):
-        assert part in message
-    assert "network is unreachable" in message
-    assert not offline.exists() or not [p for p in offline.rglob("*") if p.is_file()]
-
-
-def test_download_verifies_and_caches(
-    offline: Path, monkeypatch: pytest.MonkeyPatch, data_root: Path
-) -> None:
-    payload = (data_root / macro.TABLE.path).read_bytes()
-    urls = []
-
-    def fake_urlopen(url: str, timeout: float) -> io.BytesIO:
-        urls.append(url)
-        return io.BytesIO(payload)
-
-    monkeypatch.setattr(data, "urlopen", fake_urlopen)
-    bench = load("nas-bench-macro")
-    assert urls == [macro.TABLE.url]
-    assert sorted(p.name for p in (offline / "nas-bench-macro").iterdir()) == [
-        "nas-bench-macro_cifar10.json"
-    ]
-    load("nas-bench-macro")  # now found in the cache
-    assert urls == [macro.TABLE.url]
-    assert bench.oracle((0, 30)).reward == load("nas-bench-macro").oracle((0, 30)).reward
-
-
-def test_corrupt_download_leaves_nothing(offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "urlopen", lambda url, timeout: io.BytesIO(b"<html>rate limited"))
-    with pytest.raises(LayerNASError, match=macro.TABLE.sha256):
-        load("nas-bench-macro")
-    assert not [p for p in offline.rglob("*") if p.is_file()]
-
-
 @pytest.mark.parametrize("dataset", NATS_DATASETS)
-def test_official_adapter_agrees_with_table(dataset: str, data_root: Path) -> None:
-    archive = data_root / FIXTURES / ARCHIVE
+def test_official_adapter_agrees_with_table(dataset: str, archive: Path) -> None:
     official = load("nats-sss-official", dataset=dataset, data_dir=archive)
     by_parent = load("nats-sss-official", dataset=dataset, data_dir=archive.parent, cost="params")
     table = load("nats-sss", dataset=dataset)
@@ -384,15 +337,15 @@ def test_official_adapter_agrees_with_table(dataset: str, data_root: Path) -> No
 
 
 def test_official_adapter_found_through_layernas_data(
-    monkeypatch: pytest.MonkeyPatch, data_root: Path
+    monkeypatch: pytest.MonkeyPatch, archive: Path
 ) -> None:
-    monkeypatch.setenv(data.ENV_VAR, str(data_root / FIXTURES))
+    monkeypatch.setenv(data.ENV_VAR, str(archive.parent))
     bench = load("nats-sss-official", dataset="cifar10")
     assert bench.final((8, 8, 8, 16, 32)) == pytest.approx(83.72400000976563)
 
 
 def test_official_adapter_missing_archive(
-    offline: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    no_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     with pytest.raises(LayerNASError, match="NATS-sss-v1_0-50262-simple.*data_dir"):

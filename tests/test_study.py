@@ -1,4 +1,4 @@
-"""layernas.study and `layernas study` on the real tables (read from $LAYERNAS_DATA, never skipped).
+"""layernas.study and `layernas study` on the real tables (found or downloaded, never skipped).
 
 Includes the issue's correctness bars: LayerNAS(buckets=20, keep=1) over [0, 50% of the largest
 model's FLOPs] trains at most 300 candidates and returns the oracle on NATS-Bench size CIFAR-10
@@ -20,6 +20,8 @@ from layernas import study
 from layernas.cli import main
 from layernas.study.curves import csv_rows, regret_matrix
 from layernas.study.noise import NoisyReward
+
+pytestmark = pytest.mark.data
 
 SMALL = "layernas:buckets=10,random,evolution,reinforce"
 

@@ -1,34 +1,29 @@
 """NAS-Bench-Macro networks: params and MAdds equal the table's params and flops, all 6,561.
 
-The table is read from $LAYERNAS_DATA/nas-bench-macro/nas-bench-macro_cifar10.json; the test
-fails (never skips) when it is not there. Layer i's module depends only on its option, so
+The table is found through the users' lookup (``layernas.benchmarks.data``: data dir,
+LAYERNAS_DATA, cache, download); the test fails (never skips) when it is not there. Layer i's module depends only on its option, so
 each of the 8 x 3 layer modules is counted with torch once and every architecture's count is
 their sum (plus stem and head); full-model counts of a random sample check the summation.
 """
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from layernas.benchmarks import data, macro
 from layernas.torch import madds, params
 from layernas.torch.spaces import nas_bench_macro
 from layernas.torch.spaces.macro import LAYERS, OPTIONS, MacroNet, layer
 
-TABLE = Path("nas-bench-macro") / "nas-bench-macro_cifar10.json"
+pytestmark = pytest.mark.data
 
 
 @pytest.fixture(scope="module")
 def table():
-    root = os.environ.get("LAYERNAS_DATA")
-    if not root or not (Path(root) / TABLE).is_file():
-        pytest.fail(f"NAS-Bench-Macro table not found: set LAYERNAS_DATA to the data directory "
-                    f"holding {TABLE} (e.g. /work/shared/data); got LAYERNAS_DATA={root!r}")
-    return json.loads((Path(root) / TABLE).read_text())
+    return json.loads(data.locate(macro.TABLE).read_text())
 
 
 def counted(module, shape):

@@ -7,6 +7,9 @@
   ImageNet16-120); data found or downloaded as ``layernas.benchmarks.data`` describes.
 - ``nas-bench-macro``: NAS-Bench-Macro on cifar10; noisy reward (one of 3 training seeds).
 - ``nats-sss-official``: the official NATS-Bench archive read through ``nats_bench``.
+
+``DATA_FILES`` lists every public file the benchmarks read (the official archive only as its
+three-record sample); ``fetch_all()`` finds or downloads them all at once.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from layernas.benchmarks import macro, nats_official, nats_sss
 from layernas.benchmarks.benchmark import COSTS, Benchmark, TableBenchmark
+from layernas.benchmarks.data import DataFile, locate_all
 from layernas.benchmarks.nats_official import NatsOfficialBenchmark
 from layernas.errors import LayerNASError
 
@@ -32,6 +37,17 @@ BENCHMARKS = {
     macro.NAME: _Entry(macro.DATASETS, macro.load),
     nats_official.NAME: _Entry(nats_official.DATASETS, nats_official.load),
 }
+
+DATA_FILES: dict[str, tuple[DataFile, ...]] = {
+    nats_sss.NAME: (nats_sss.ARCH_STRINGS, *nats_sss.ACCURACY.values()),
+    macro.NAME: (macro.TABLE,),
+    nats_official.NAME: nats_official.SAMPLE,
+}
+
+
+def fetch_all(data_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """The data root of each of ``DATA_FILES``, downloading into the cache what none holds."""
+    return {name: locate_all(files, data_dir) for name, files in DATA_FILES.items()}
 
 
 def load(
@@ -54,4 +70,7 @@ def load(
     return entry.build(dataset, data_dir, cost, seed)
 
 
-__all__ = ["BENCHMARKS", "Benchmark", "NatsOfficialBenchmark", "TableBenchmark", "load"]
+__all__ = [
+    "BENCHMARKS", "DATA_FILES", "Benchmark", "NatsOfficialBenchmark", "TableBenchmark",
+    "fetch_all", "load",
+]

@@ -4,8 +4,10 @@ A file is looked for under these roots, in order: the ``data_dir`` argument, the
 named by the ``LAYERNAS_DATA`` environment variable, and the user cache
 (``$XDG_CACHE_HOME/layernas``, else ``~/.cache/layernas``). The first root holding the file
 wins, and its sha256 must equal the pinned one. A file found under no root is downloaded from
-its public URL into the cache (to a temporary file, verified, then renamed), so the cache only
-ever holds verified files. Nothing is written anywhere else.
+its public URL into the cache (to a temporary file beside it, verified, then renamed), so the
+cache only ever holds verified files; a failed download removes its temporary file and the
+folders it created. Nothing is written anywhere else. ``locate_all`` finds a group of files that
+must sit together (an archive folder) under one root.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
@@ -59,22 +62,33 @@ def data_roots(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
 
 def locate(file: DataFile, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Path of a verified copy of ``file``, downloading it into the cache if no root has it."""
+    return locate_all([file], data_dir) / file.path
+
+
+def locate_all(files: Sequence[DataFile], data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The first root holding every one of ``files`` (each verified); if none does, the cache,
+    after downloading into it the files it lacks."""
     roots = data_roots(data_dir)
     for root in roots:
-        path = root / file.path
-        if path.is_file():
-            _check_sha256(path, file)
-            return path
-    dest = cache_dir() / file.path
-    try:
-        _download(file, dest)
-    except (OSError, HTTPException) as err:
-        searched = ", ".join(str(root) for root in roots)
-        raise LayerNASError(
-            f"data file {file.path} was not found under {searched} and downloading it from "
-            f"{file.url} failed ({err}). {file.how_to_get()}"
-        ) from err
-    return dest
+        if all((root / file.path).is_file() for file in files):
+            for file in files:
+                _check_sha256(root / file.path, file)
+            return root
+    cache = cache_dir()
+    for file in files:
+        dest = cache / file.path
+        if dest.is_file():
+            _check_sha256(dest, file)
+            continue
+        try:
+            _download(file, dest)
+        except (OSError, HTTPException) as err:
+            searched = ", ".join(str(root) for root in roots)
+            raise LayerNASError(
+                f"data file {file.path} was not found under {searched} and downloading it "
+                f"from {file.url} failed ({err}). {file.how_to_get()}"
+            ) from err
+    return cache
 
 
 def _check_sha256(path: Path, file: DataFile) -> None:
@@ -98,8 +112,22 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _download(file: DataFile, dest: Path) -> None:
-    """Fetch ``file.url`` to ``dest`` atomically; a checksum mismatch leaves nothing behind."""
+    """Fetch ``file.url`` to ``dest`` atomically; a failure (network, checksum) leaves nothing
+    behind, neither the partial file nor the folders made for it."""
+    created = [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _fetch(file, dest)
+    except BaseException:
+        for folder in created:  # deepest first; stops at one another process filled meanwhile
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _fetch(file: DataFile, dest: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
         digest = hashlib.sha256()

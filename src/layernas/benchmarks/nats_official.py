@@ -16,6 +16,10 @@ Only the architectures whose record files the archive holds can be queried; ``or
 searches those (the first call reads them all: minutes for the full 32,768-record archive).
 ``max_cost`` is the largest network's cost from the closed form in ``nats_sss``, which equals
 the official records, because a partial archive may lack that network.
+
+``sample_archive()`` is the official three-record sample (indices 0, 11, 284) that NATS-Bench's
+repository ships for its own tests (``fake_torch_dir``), found or downloaded like the other
+benchmark files: enough to try the adapter, and what this project's tests check it on.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 
 from layernas.benchmarks import nats_sss
 from layernas.benchmarks.benchmark import UNITS, Benchmark
-from layernas.benchmarks.data import data_roots
+from layernas.benchmarks.data import DataFile, data_roots, locate_all
 from layernas.errors import LayerNASError
 
 NAME = "nats-sss-official"
@@ -46,6 +50,22 @@ HP = "90"
 SOURCE = "https://github.com/D-X-Y/NATS-Bench"
 LICENSE = "MIT"
 _RECORD = re.compile(r"^(\d{6})\.pickle\.pbz2$")
+_SAMPLE_COMMIT = "0bdc154e25d7be91a7459b250e4f161dd52de939"
+_SAMPLE_SHA256 = {
+    "000000.pickle.pbz2": "76265ad39ba47dcef1b754872370336158d430c0d869ab2f752dadf684bea378",
+    "000011.pickle.pbz2": "0b267775cbff4841dac9769ebab098d2b70e56d58e393eeb5968e8db57be9e5a",
+    "000284.pickle.pbz2": "3918e488313ef21991e870af1d104f35a6b1d41ba994e8585af2b0c544869b8d",
+    "meta.pickle.pbz2": "63abccf2cfd42604a24c270aafb1faa56fbdaf1418368af82346750642c45383",
+}
+SAMPLE = tuple(
+    DataFile(
+        f"nats-bench-fixtures/fake_torch_dir/{ARCHIVE}/{name}",
+        f"https://raw.githubusercontent.com/D-X-Y/NATS-Bench/{_SAMPLE_COMMIT}/fake_torch_dir/"
+        f"{ARCHIVE}/{name}",
+        sha256,
+    )
+    for name, sha256 in _SAMPLE_SHA256.items()
+)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -101,6 +121,11 @@ def find_archive(data_dir: str | os.PathLike[str] | None) -> Path:
         f"no official NATS-Bench size-space archive ({ARCHIVE}/meta.pickle.pbz2) under "
         f"{searched}. Get it from {SOURCE}, extract it, and pass data_dir=<path to {ARCHIVE}>"
     )
+
+
+def sample_archive(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The official three-record sample archive (a ``NATS-sss-v1_0-50262-simple`` folder)."""
+    return locate_all(SAMPLE, data_dir) / Path(SAMPLE[0].path).parent
 
 
 @functools.cache
