@@ -47,3 +47,24 @@ def brute_force(space, cost, reward, cost_range):
     lo, hi = cost_range
     inside = [a for a in itertools.product(*(l.options for l in space.layers)) if lo <= cost(a) <= hi]
     return max(reward(a) for a in inside)
+
+
+def batches_told_shuffled(strategy, space, cost, reward, cost_range, shuffle_seed):
+    """Run ``strategy`` by hand: ask until it waits, tell the batch back in a shuffled order.
+
+    Returns the batches as proposed and the final snapshot."""
+    import random
+
+    from layernas.problem import Problem
+
+    strategy.setup(Problem(space, cost, cost_range), seed=0)
+    shuffler, proposals = random.Random(shuffle_seed), []
+    while not strategy.finished:
+        batch = []
+        while (arch := strategy.ask()) is not None:
+            batch.append(arch)
+        proposals.append(list(batch))
+        shuffler.shuffle(batch)
+        for arch in batch:
+            strategy.tell(arch, reward(arch))
+    return proposals, strategy.snapshot()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import random
 
 import pytest
-from synthetic import additive, brute_force
+from synthetic import additive, batches_told_shuffled, brute_force
 
 import layernas as ln
 from layernas.problem import Problem
@@ -62,17 +61,7 @@ def test_results_told_in_any_order_give_the_same_next_proposals():
 
     def run(shuffle_seed):
         strategy = ln.LayerNAS(buckets=7, keep=2)
-        strategy.setup(Problem(space, cost, cost_range), seed=0)
-        shuffler, proposals = random.Random(shuffle_seed), []
-        while not strategy.finished:
-            batch = []
-            while (arch := strategy.ask()) is not None:
-                batch.append(arch)
-            proposals.append(sorted(batch))
-            shuffler.shuffle(batch)
-            for arch in batch:
-                strategy.tell(arch, reward(arch))
-        return proposals, strategy.snapshot()
+        return batches_told_shuffled(strategy, space, cost, reward, cost_range, shuffle_seed)
 
     first = run(0)
     assert len(first[0]) == len(space) + 1  # one batch per layer, then the final empty ask

@@ -12,6 +12,7 @@ from layernas.strategies import (
     RegularizedEvolution,
     Reinforce,
     Strategy,
+    TrustRegionLayerNAS,
 )
 from layernas.trial import Trial
 
@@ -29,6 +30,7 @@ __all__ = [
     "SearchSpace",
     "Strategy",
     "Trial",
+    "TrustRegionLayerNAS",
     "benchmarks",
     "search",
 ]

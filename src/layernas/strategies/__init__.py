@@ -7,10 +7,11 @@ from layernas.strategies.layernas import LayerNAS
 from layernas.strategies.ppo import PPO
 from layernas.strategies.random import RandomSearch
 from layernas.strategies.reinforce import Reinforce
+from layernas.strategies.trust_region import TrustRegionLayerNAS
 
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
-    for cls in (LayerNAS, RandomSearch, RegularizedEvolution, Reinforce, PPO, Exhaustive)
+    for cls in (LayerNAS, TrustRegionLayerNAS, RandomSearch, RegularizedEvolution, Reinforce, PPO, Exhaustive)
 }
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "RegularizedEvolution",
     "Reinforce",
     "Strategy",
+    "TrustRegionLayerNAS",
 ]

@@ -1,0 +1,392 @@
+"""Trust-region LayerNAS: layerwise passes over in-range networks, then passes around the best.
+
+This project's LayerNAS variant (study name ``layernas-tr``). It keeps the paper's layerwise
+memorial tables over cost buckets, and changes three things the studies in
+docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tuning set):
+
+1. **Fitted completions** (``fill="fitted"``). The paper's unsearched layers hold their most
+   expensive option, so under a tight budget most early candidates are out of range and a
+   prefix is judged by a network it can never become. Here every candidate is a complete
+   network *in the target range*: the layers not yet searched take the highest uniform level
+   of their options (each layer's options sorted by cost; level t picks the option at rank
+   round(t * (n - 1))) whose network still costs at most the range's top, and then the
+   unsearched layer whose one-step raise costs least is raised while the network still fits.
+   A prefix is judged by the best-funded network it can become, and the first trained
+   candidate is already an answer.
+2. **Committed-cost buckets** (``bucket_key="committed"``). A candidate's bucket key is what
+   its searched prefix has irrevocably spent: its cost with the unsearched layers at their
+   cheapest option. (Its full cost is always near the range's top, because of 1.)
+3. **Trust-region passes**. After one global pass (every option of every layer, ``buckets``
+   buckets), repeated passes around *centres*: the best in-range candidates not yet used as a
+   centre, best first. A pass around centre c is a LayerNAS pass in which layer i may only take
+   options within ``radius`` cost levels of c's option, later layers hold c's options (refitted
+   into the range when a change pushes the network out), and ``region_buckets`` buckets are
+   kept per layer. Every reward is reused, so a pass costs only its new candidates.
+   ``regions`` passes run side by side: they advance through their layers together, so one
+   batch holds all their children (more candidates at once for parallel workers) and the
+   proposals depend only on told outcomes, never on the number of workers.
+
+Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
+neighbourhood of layer i: |S_1| + K H_0 (|S_2| + ... + |S_L|) for the global pass plus, per
+trust-region pass, w_1 + K H_r (w_2 + ... + w_L), times ``passes``; polynomial, O(T H L |S|).
+
+The answer, as for every strategy, is the best trained in-range candidate.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from layernas.errors import LayerNASError
+from layernas.space import Arch
+from layernas.strategies.base import KeptRow, Strategy, positive_int
+
+FILLS = ("fitted", "default")
+BUCKET_KEYS = ("committed", "full")
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One candidate kept in a pass's memorial table."""
+
+    arch: Arch
+    key: float  # the bucket key: committed or full cost
+    cost: float
+    reward: float
+    bucket: int
+    order: int  # generation order inside the pass's layer: the deterministic tie-breaker
+
+
+@dataclass
+class _Pass:
+    """One layerwise pass: the global one (``centre`` None) or a trust region around a centre."""
+
+    number: int
+    centre: Arch | None
+    buckets: int
+    layer: int = 0
+    parents: list[Arch] = field(default_factory=list)
+    children: list[Arch] = field(default_factory=list)
+
+
+@dataclass
+class TrustRegionLayerNAS(Strategy):
+    """LayerNAS with fitted completions, committed-cost buckets and trust-region passes.
+
+    Options (defaults chosen on NATS CIFAR-10/100 only; docs/benchmarks.md has the ablation):
+
+    - ``buckets`` (H_0 = 1): buckets of the global pass. One bucket makes the global pass a
+      greedy layerwise walk along the top of the range (|S| children per layer), which finds
+      the region of the optimum within ~40 trainings on NATS; more buckets spend the early
+      budget on cheaper prefixes that the trust regions reach anyway.
+    - ``keep`` (K = 1): candidates kept per bucket, in every pass. K = 2 doubles each pass's
+      cost for no gain at budget 300 in the ablation.
+    - ``region_buckets`` (H_r = 2): buckets per layer of a trust-region pass. Two keep a
+      cheaper prefix beside the best one (a prefix that spends less leaves more for later
+      layers); one made the passes greedy and stalled on CIFAR-100 in the ablation.
+    - ``radius`` (r = 1): a trust region lets layer i move this many cost levels from the
+      centre's option. Radius 2 costs ~5/3 as much per pass and was slower to the oracle.
+    - ``regions`` (R = 3): trust-region passes run side by side, from the best R unused
+      centres. More regions keep more workers busy at equal quality (a few more trainings
+      to the oracle); it never depends on the worker count, so a seed decides the run.
+    - ``passes`` (T = 100): trust-region passes at most (with the global pass this makes
+      ``bound()`` finite); the search also ends when no in-range candidate is left to be a
+      centre.
+    - ``fill`` (``"fitted"``): what unsearched layers hold in the global pass: ``"fitted"``
+      (see the module docstring) or ``"default"`` (the paper's: the layer's default, most
+      expensive option, filtered by reachability like LayerNAS; its out-of-range candidates
+      are trained but never the answer). The ablation with ``"default"`` lost everywhere.
+    - ``bucket_key`` (``"committed"``): what buckets divide: the prefix's committed cost, or
+      the candidate's ``"full"`` cost (the paper's).
+    """
+
+    buckets: int = 2
+    keep: int = 1
+    region_buckets: int = 1
+    radius: int = 1
+    regions: int = 4
+    passes: int = 100
+    fill: str = "fitted"
+    bucket_key: str = "committed"
+
+    name = "layernas-tr"
+
+    def __post_init__(self) -> None:
+        for option in ("buckets", "keep", "region_buckets", "radius", "regions", "passes"):
+            positive_int(getattr(self, option), f"TrustRegionLayerNAS {option}")
+        for option, value, choices in (
+            ("fill", self.fill, FILLS),
+            ("bucket_key", self.bucket_key, BUCKET_KEYS),
+        ):
+            if value not in choices:
+                raise LayerNASError(
+                    f"TrustRegionLayerNAS {option} must be one of {list(choices)}, got {value!r}"
+                )
+
+    # -- set-up: option levels by cost --------------------------------------------------
+    def _start(self) -> None:
+        problem = self.problem
+        self._levels = [_cost_levels(problem, i) for i in range(len(problem.space.layers))]
+        # option -> its level index, per layer
+        self._level_of = [
+            {opt: j for j, level in enumerate(levels) for opt in level} for levels in self._levels
+        ]
+        self._ranked = [[opt for level in levels for opt in level] for levels in self._levels]
+        self._fitted: dict[Arch, Arch | None] = {}
+        self._known: dict[Arch, float | None] = {}
+        self._order: dict[Arch, int] = {}  # arch -> when it was first proposed
+        self._centres: set[Arch] = set()
+        self._memorial: dict[int, list[KeptRow]] = {}
+        self._started = 0
+        self._done = False
+        self._active = [self._new_pass(None)]
+        self._generate()
+
+    def _new_pass(self, centre: Arch | None) -> _Pass:
+        h = self.buckets if centre is None else self.region_buckets
+        start = self.problem.defaults if centre is None else centre
+        if centre is not None:
+            self._centres.add(centre)
+        self._started += 1
+        return _Pass(self._started - 1, centre, h, parents=[start])
+
+    # -- ask/tell -----------------------------------------------------------------------
+    def _ask(self) -> Arch | None:
+        while not self._queue and not self.outstanding and not self._done:
+            self._close_batch()
+        return self._queue.popleft() if self._queue else None
+
+    def _tell(self, arch: Arch, reward: float | None) -> None:
+        self._known[arch] = reward
+
+    def admits(self, arch: Arch, cost: float) -> bool:
+        # with fitted completions every proposal is in range by construction; "default"
+        # proposes reachable children like the paper's LayerNAS
+        return self.fill == "default" or self.problem.in_range(cost)
+
+    @property
+    def finished(self) -> bool:
+        return self._done
+
+    def bound(self) -> int:
+        sizes = [len(layer.options) for layer in self.problem.space.layers]
+        widths = [
+            max(len(self._neighbourhood(i, opt)) for opt in self._ranked[i])
+            for i in range(len(sizes))
+        ]
+        first = sizes[0] + self.keep * self.buckets * sum(sizes[1:])
+        region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
+        return first + self.passes * region
+
+    def snapshot(self) -> list[KeptRow]:
+        """Per layer, the memorial tables of the passes that closed it last (their ``round``)."""
+        return [row for layer in sorted(self._memorial) for row in self._memorial[layer]]
+
+    # -- batches: the active passes advance one layer together --------------------------
+    def _generate(self) -> None:
+        """The children of every active pass at its layer; the new ones are the batch."""
+        seen: set[Arch] = set()
+        queue = []
+        for p in self._active:
+            p.children = self._children(p)
+            for child in p.children:
+                if child not in seen:
+                    seen.add(child)
+                    self._order.setdefault(child, len(self._order))
+                    if child not in self._known:
+                        queue.append(child)
+        self._queue = deque(queue)
+
+    def _close_batch(self) -> None:
+        """Every child of the batch is in: close each pass's layer, start new passes."""
+        closed: dict[int, list[KeptRow]] = {}
+        running = []
+        for p in self._active:
+            table = self._close_layer(p, closed)
+            p.layer += 1
+            if table and p.layer < len(self.problem.space.layers):
+                p.parents = table
+                running.append(p)
+        self._memorial.update(closed)
+        self._active = running
+        for centre in self._next_centres(self.regions - len(running)):
+            self._active.append(self._new_pass(centre))
+        if not self._active:
+            self._done = True
+            self._queue = deque()
+            return
+        self._generate()
+
+    def _next_centres(self, wanted: int) -> list[Arch]:
+        """The best in-range trained candidates not yet used as centres (up to ``wanted``)."""
+        wanted = min(wanted, self.passes + 1 - self._started)  # the global pass is not one
+        if wanted <= 0:
+            return []
+        candidates = sorted(
+            (
+                (-reward, self._order[arch], arch)
+                for arch, reward in self._known.items()
+                if reward is not None
+                and arch not in self._centres
+                and self.problem.in_range(self.problem.cost(arch))
+            ),
+        )
+        return [arch for _, _, arch in candidates[:wanted]]
+
+    def _close_layer(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> list[Arch]:
+        """Bucket the pass's trained children of its layer; the best K per bucket."""
+        i = p.layer
+        trained = [
+            (self._key(child, i), child, self.problem.cost(child), reward, n)
+            for n, child in enumerate(p.children)
+            if (reward := self._known.get(child)) is not None
+        ]
+        if not trained:
+            return []
+        lo = min(t[0] for t in trained)
+        hi = max(t[0] for t in trained)
+        width = (hi - lo) / p.buckets
+        best: dict[int, list[_Kept]] = {}
+        for key, child, cost, reward, n in trained:
+            b = min(p.buckets - 1, int((key - lo) / width)) if width > 0 else 0
+            best.setdefault(b, []).append(_Kept(child, key, cost, reward, b, n))
+        table = sorted(
+            (e for es in best.values() for e in sorted(es, key=_rank)[: self.keep]), key=_rank
+        )
+        rows = closed.setdefault(i, [])
+        for e in sorted(table, key=lambda e: (e.bucket, _rank(e))):
+            rows.append(
+                KeptRow(
+                    table=i,
+                    rank=len(rows),
+                    arch=e.arch,
+                    cost=e.cost,
+                    reward=e.reward,
+                    bucket=(lo + e.bucket * width, lo + (e.bucket + 1) * width),
+                    round=p.number,
+                )
+            )
+        return [e.arch for e in table]
+
+    def _key(self, arch: Arch, i: int) -> float:
+        """The bucket key of a child of layer ``i``."""
+        if self.bucket_key == "full":
+            return self.problem.cost(arch)
+        return self.problem.cost(arch[: i + 1] + self.problem.cheapest[i + 1 :])
+
+    # -- children -----------------------------------------------------------------------
+    def _children(self, p: _Pass) -> list[Arch]:
+        """Children of ``p``'s parents at its layer, each completed into the range."""
+        i = p.layer
+        out: list[Arch] = []
+        seen: set[Arch] = set()
+        for parent in p.parents:
+            options = (
+                self.problem.space.layers[i].options
+                if p.centre is None
+                else self._neighbourhood(i, p.centre[i])
+            )
+            for option in options:
+                child = self._complete(parent[:i] + (option,) + parent[i + 1 :], i, p)
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    out.append(child)
+        return out
+
+    def _complete(self, arch: Arch, i: int, p: _Pass) -> Arch | None:
+        """``arch`` with layers after ``i`` set so that it lies in range (None: impossible)."""
+        problem = self.problem
+        if p.centre is None:
+            if self.fill == "default":
+                return arch if problem.can_reach(arch, i + 1) else None
+            return self._fit(arch[: i + 1])
+        if problem.in_range(problem.cost(arch)):
+            return arch
+        return None
+
+    def _fit(self, prefix: Arch) -> Arch | None:
+        """The fitted completion of ``prefix`` (memoised): see the module docstring."""
+        if prefix in self._fitted:
+            return self._fitted[prefix]
+        problem = self.problem
+        lo, hi = problem.cost_range
+        free = range(len(prefix), len(problem.space.layers))
+        ranks = {j: len(self._ranked[j]) - 1 for j in free}
+
+        def at_level(t: float) -> list[int]:
+            return [int(t * ranks[j] + 0.5) for j in free]
+
+        def build(idx: list[int]) -> Arch:
+            return prefix + tuple(self._ranked[j][k] for j, k in zip(free, idx))
+
+        grid = sorted({k / n for n in ranks.values() if n for k in range(n + 1)} | {0.0})
+        below = [t for t in grid if problem.cost(build(at_level(t))) <= hi]
+        fitted: Arch | None = None
+        if below:
+            idx = at_level(below[-1])
+            while True:  # raise the layer whose one-step raise costs least, while it fits
+                steps = []
+                for n, j in enumerate(free):
+                    if idx[n] < ranks[j]:
+                        raised = idx[:n] + [idx[n] + 1] + idx[n + 1 :]
+                        cost = problem.cost(build(raised))
+                        if cost <= hi:
+                            steps.append((cost, n, raised))
+                if not steps:
+                    break
+                idx = min(steps)[2]
+            candidate = build(idx)
+            if problem.cost(candidate) >= lo:
+                fitted = candidate
+        if fitted is None and problem.can_reach(prefix + problem.cheapest[len(prefix) :], len(prefix)):
+            fitted = self._repair(prefix + problem.priciest[len(prefix) :], len(prefix) - 1)
+        self._fitted[prefix] = fitted
+        return fitted
+
+    def _repair(self, arch: Arch, i: int) -> Arch | None:
+        """Move layers after ``i`` one level at a time, least change first, into the range."""
+        problem = self.problem
+        lo, hi = problem.cost_range
+        current = arch
+        for _ in range(sum(len(levels) for levels in self._levels)):
+            cost = problem.cost(current)
+            if lo <= cost <= hi:
+                return current
+            step = -1 if cost > hi else 1
+            moves = []
+            for j in range(i + 1, len(current)):
+                level = self._level_of[j][current[j]] + step
+                if 0 <= level < len(self._levels[j]):
+                    moved = current[:j] + (self._levels[j][level][0],) + current[j + 1 :]
+                    moves.append((abs(problem.cost(moved) - cost), j, moved))
+            if not moves:
+                return None
+            current = min(moves)[2]
+        return None
+
+    def _neighbourhood(self, i: int, option: object) -> list[object]:
+        """Options of layer ``i`` within ``radius`` cost levels of ``option`` (cheapest first)."""
+        level = self._level_of[i][option]
+        levels = self._levels[i][max(0, level - self.radius) : level + self.radius + 1]
+        return [opt for lv in levels for opt in lv]
+
+
+def _cost_levels(problem, i: int) -> list[list[object]]:
+    """Layer ``i``'s options grouped by equal cost, cheapest group first (measured with the
+    other layers at their defaults; options of equal cost share a level, listed order)."""
+    reference = problem.defaults
+    options = problem.space.layers[i].options
+    costs = [problem.cost(reference[:i] + (opt,) + reference[i + 1 :]) for opt in options]
+    levels: list[list[object]] = []
+    last = None
+    for cost, n in sorted((c, n) for n, c in enumerate(costs)):
+        if last is None or cost != last:
+            levels.append([])
+            last = cost
+        levels[-1].append(options[n])
+    return levels
+
+
+def _rank(entry: _Kept) -> tuple[float, int]:
+    return (-entry.reward, entry.order)

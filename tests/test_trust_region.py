@@ -1,0 +1,177 @@
+"""Trust-region LayerNAS: the strategy contract on random problems, and the bar on real tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from synthetic import Table, additive, batches_told_shuffled, brute_force
+from test_benchmarks import ORACLES
+from test_runner import Crash, CrashAfter, summary
+
+import layernas as ln
+from layernas.problem import Problem
+
+
+def trained_of(space, cost, reward, cost_range, **options):
+    calls = []
+
+    def counting(arch):
+        calls.append(arch)
+        return reward(arch)
+
+    result = ln.search(space, counting, cost, cost_range,
+                       strategy=ln.TrustRegionLayerNAS(**options), progress=False)
+    return result, calls
+
+
+def neighbourhood_width(costs, radius):
+    """The largest set of options within ``radius`` cost levels of one (equal costs: one level)."""
+    levels = sorted(set(costs))
+    return max(
+        sum(c in levels[max(0, j - radius): j + radius + 1] for c in costs)
+        for j in range(len(levels))
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_candidate_in_range_once_within_the_bound(seed):
+    space, cost, reward, cost_range = additive(seed, layers=5, options=4, interaction=0.3)
+    options = {"buckets": 1 + seed % 3, "keep": 1 + seed % 2, "region_buckets": 1 + seed % 2,
+               "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed}
+    result, calls = trained_of(space, cost, reward, cost_range, **options)
+    lo, hi = cost_range
+    assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
+    assert len(set(calls)) == len(calls), "an architecture was trained twice"
+    assert result.rejected == 0 and result.reused == 0
+    assert result.trained == len(calls) <= result.bound
+    assert result.stop_reason == "strategy finished"
+    sizes, widths = [4] * 5, [neighbourhood_width(row, options["radius"]) for row in cost.values]
+    k = options["keep"]
+    assert result.bound == (
+        sizes[0] + k * options["buckets"] * sum(sizes[1:])
+        + options["passes"] * (widths[0] + k * options["region_buckets"] * sum(widths[1:]))
+    )
+    assert result.best.reward == max(reward(a) for a in calls)
+
+
+def test_matches_brute_force_on_most_additive_problems():
+    found = 0
+    for seed in range(40):
+        space, cost, reward, cost_range = additive(seed, layers=4, options=4)
+        result = ln.search(space, reward, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                           progress=False)
+        found += result.best.reward == pytest.approx(brute_force(space, cost, reward, cost_range))
+        assert result.trained < 256
+    assert found >= 32, f"only {found} of 40 optima found"
+
+
+def test_first_candidate_is_in_range_on_a_tight_budget():
+    bench = ln.benchmarks.load("nats-sss", dataset="cifar100")
+    cost_range = (0.0, 0.1 * bench.max_cost)
+    result = ln.search(bench.space, bench.reward, bench.cost, cost_range,
+                       strategy=ln.TrustRegionLayerNAS(), budget=1, progress=False)
+    assert result.best is not None and result.best.cost <= cost_range[1]
+
+
+def test_results_told_in_any_order_give_the_same_proposals():
+    space, cost, reward, cost_range = additive(3, layers=5, options=5)
+
+    def run(shuffle_seed):
+        strategy = ln.TrustRegionLayerNAS(regions=3)
+        return batches_told_shuffled(strategy, space, cost, reward, cost_range, shuffle_seed)
+
+    first = run(0)
+    assert len(first[0]) > 10
+    for s in range(1, 3):
+        assert run(s) == first
+
+
+def test_workers_do_not_change_the_search():
+    space, cost, reward, cost_range = additive(7, layers=5, options=4)
+    slow = Table(reward.values, sleep=0.002)  # arch-dependent sleeps: workers finish out of order
+    make = lambda: ln.TrustRegionLayerNAS(regions=3)  # noqa: E731
+    one = ln.search(space, reward, cost, cost_range, strategy=make(), budget=40, seed=3,
+                    progress=False)
+    two = ln.search(space, slow, cost, cost_range, strategy=make(), budget=40, seed=3, workers=3,
+                    progress=False)
+    assert summary(one) == summary(two)
+    assert one.snapshot == two.snapshot
+
+
+def test_resume_by_replay_gives_the_uninterrupted_result(tmp_path):
+    space, cost, reward, cost_range = additive(4, layers=5, options=4)
+    journal = str(tmp_path / "j.sqlite")
+    clean = ln.search(space, reward, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                      budget=60, progress=False)
+    with pytest.raises(Crash):
+        ln.search(space, CrashAfter(reward, 23), cost, cost_range,
+                  strategy=ln.TrustRegionLayerNAS(), budget=60, journal=journal, progress=False)
+    result, calls = None, []
+
+    def counting(arch):
+        calls.append(arch)
+        return reward(arch)
+
+    result = ln.search(space, counting, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                       budget=60, journal=journal, progress=False)
+    assert summary(result) == summary(clean)
+    assert len(calls) == clean.trained - 23, "completed trials were trained again"
+
+
+def test_range_with_a_floor_and_layers_of_equal_cost():
+    # layer "act" costs nothing whatever its option: its neighbourhood is all of it
+    space = ln.SearchSpace([ln.Layer("a", [1, 2, 3, 4]), ln.Layer("act", ["relu", "swish", "gelu"]),
+                            ln.Layer("b", [1, 2, 3, 4]), ln.Layer("c", [1, 2, 3, 4])])
+    cost = lambda arch: float(4 * arch[0] + 2 * arch[2] + arch[3])  # noqa: E731
+    bonus = {"relu": 0.0, "swish": 0.5, "gelu": 0.3}
+    reward = lambda arch: arch[0] - (arch[2] - 2) ** 2 + bonus[arch[1]] + 0.1 * arch[3]  # noqa: E731
+    cost_range = (12.0, 16.0)
+    result, calls = trained_of(space, cost, reward, cost_range, radius=1)
+    assert all(12 <= cost(a) <= 16 for a in calls)
+    assert result.best.reward == pytest.approx(brute_force(space, cost, reward, cost_range))
+    strategy = ln.TrustRegionLayerNAS()
+    strategy.setup(Problem(space, cost, cost_range), seed=0)
+    assert strategy._neighbourhood(1, "swish") == ["relu", "swish", "gelu"]
+    assert strategy._neighbourhood(0, 1) == [1, 2]
+
+
+def test_snapshot_holds_memorial_rows_of_its_passes():
+    space, cost, reward, cost_range = additive(5, layers=4, options=4)
+    result = ln.search(space, reward, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                       progress=False)
+    rows = result.snapshot
+    assert {r.table for r in rows} == set(range(4))
+    assert any(r.round > 0 for r in rows), "no trust-region pass closed a layer"
+    trained = {t.arch: t.reward for t in result.trials}
+    assert all(trained[r.arch] == r.reward for r in rows)
+    for table in range(4):
+        ranks = [r.rank for r in rows if r.table == table]
+        assert ranks == list(range(len(ranks)))
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "cifar100"])
+def test_correctness_bar_returns_the_oracle_within_300(dataset):
+    bench = ln.benchmarks.load("nats-sss", dataset=dataset)
+    cost_range = (0.0, 0.5 * bench.max_cost)
+    result = ln.search(bench.space, bench.reward, bench.cost, cost_range,
+                       strategy=ln.TrustRegionLayerNAS(), budget=300, progress=False)
+    arch, final, _ = ORACLES["nats-sss", dataset, 0.5]
+    assert result.best.arch == arch == bench.oracle(cost_range).arch
+    assert bench.final(result.best.arch) == pytest.approx(final, abs=1e-9)
+    assert all(t.cost <= cost_range[1] for t in result.trials)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"buckets": 0}, "buckets must be an integer >= 1"),
+        ({"radius": 1.5}, "radius must be an integer >= 1"),
+        ({"regions": True}, "regions must be an integer >= 1"),
+        ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
+        ({"bucket_key": "x"}, "bucket_key must be one of ['committed', 'full']"),
+    ],
+)
+def test_bad_options_say_what_to_do(options, message):
+    with pytest.raises(ln.LayerNASError, match=re.escape(message)):
+        ln.TrustRegionLayerNAS(**options)
