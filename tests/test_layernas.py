@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from synthetic import additive, batches_told_shuffled, brute_force
 
