@@ -1,4 +1,13 @@
-"""Session set-up shared by every test module.
+"""Shared test set-up. Tests never import each other; what several need lives here or in
+the helper modules beside this file (importable because pytest puts this folder on the path):
+
+- ``synthetic.py``: random additive problems, brute force, and ``summary`` (what two runs of
+  one search must agree on);
+- ``faulty.py``: rewards that raise, hang, kill their worker or "crash" the driver;
+- ``oracles.py``: the true optima of the real benchmark tables.
+
+Markers (registered in pyproject.toml): ``torch``, ``ray``, ``data`` and ``slow`` (seconds
+each); ``pytest -m "not slow and not ray and not torch"`` runs the fast core.
 
 Tests marked ``data`` read the public benchmark files through the same lookup as users
 (``data_dir``, ``LAYERNAS_DATA``, the cache, else a download checked against pinned sha256).
@@ -8,17 +17,66 @@ data and no network) the session stops with one line saying what to set, not one
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from layernas.benchmarks import DATA_FILES, fetch_all
 from layernas.benchmarks.data import ENV_VAR, cache_dir
 from layernas.errors import LayerNASError
 
+TESTS = Path(__file__).parent
+EXAMPLES = TESTS.parent / "examples"
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "data: reads the public benchmark files (found or downloaded at session start)"
-    )
+BURGER = """
+[space]
+layers = [
+  { name = "bun", options = ["lettuce wrap", "plain bun", "sesame bun", "brioche"] },
+  { name = "patty", options = ["veggie", "chicken", "beef", "wagyu"], default = "veggie" },
+  { name = "topping", options = ["no topping", "cheese", "bacon", "avocado"], default = "no topping" },
+]
+
+[search]
+cost = "burger:price"
+reward = "burger:taste"
+cost_range = [7, 9]
+journal = "JOURNAL"
+
+[strategy]
+name = "layernas"
+buckets = 4
+"""
+
+
+@pytest.fixture
+def burger_config(tmp_path):
+    """``write(journal="burger.sqlite", **{old: new})``: the burger search config (cost and
+    reward from examples/burger.py) in tmp_path, each ``old`` text replaced by ``new``."""
+
+    def write(journal: str = "burger.sqlite", replace: dict[str, str] | None = None) -> Path:
+        (tmp_path / "burger.py").write_text((EXAMPLES / "burger.py").read_text())
+        text = BURGER.replace("JOURNAL", journal)
+        for old, new in (replace or {}).items():
+            assert old in text, f"{old!r} is not in the burger config"
+            text = text.replace(old, new)
+        path = tmp_path / "burger.toml"
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    """One local Ray with 2 CPUs, shared by the Ray tests of a module."""
+    import ray
+
+    from layernas.executors.ray import init_ray
+
+    if not ray.is_initialized():
+        init_ray(num_cpus=2)
+    yield ray
+    ray.shutdown()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -1,4 +1,4 @@
-"""Reward functions that misbehave on purpose, for the fault-injection tests.
+"""Reward functions that misbehave on purpose, for the fault-injection and resume tests.
 
 They are picklable module-level classes (process pools and Ray workers import this
 module). Which architectures misbehave, and how, is decided by the architecture (and a
@@ -83,7 +83,7 @@ class Faulty:
 
 
 @dataclass(frozen=True)
-class Oracle:
+class Expected:
     """What ``Faulty`` amounts to once retries and re-runs are done: doomed archs fail,
     the rest give ``base`` (runs inline, never misbehaves)."""
 
@@ -94,3 +94,20 @@ class Oracle:
         if arch in self.doomed:
             raise RuntimeError("doomed")
         return self.base(arch)
+
+
+class Crash(BaseException):
+    """Stands for the process dying mid-search (not an Exception: it is not caught)."""
+
+
+class CrashAfter:
+    """``reward`` for ``n`` calls, then :class:`Crash` (the driver "dies" mid-search)."""
+
+    def __init__(self, reward, n):
+        self.reward, self.n = reward, n
+
+    def __call__(self, arch):
+        if self.n == 0:
+            raise Crash()
+        self.n -= 1
+        return self.reward(arch)

@@ -68,3 +68,10 @@ def batches_told_shuffled(strategy, space, cost, reward, cost_range, shuffle_see
         for arch in batch:
             strategy.tell(arch, reward(arch))
     return proposals, strategy.snapshot()
+
+
+def summary(result):
+    """What must be equal between two runs of one search: the trials in order, the answer,
+    the rejections and why it stopped."""
+    return [(t.number, t.arch, t.cost, t.reward, t.status) for t in result.trials], (
+        result.best and result.best.arch, result.rejected, result.stop_reason)

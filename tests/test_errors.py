@@ -71,11 +71,16 @@ def test_reward_that_is_not_a_number():
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_non_finite_reward_is_a_failed_trial_not_a_crash(value):
     space, cost, reward, cost_range = additive(0, layers=3, options=3)
-    bad = next(iter(space))
+    lo, hi = cost_range
+    inside = [a for a in space if lo <= cost(a) <= hi]
+    bad = max(inside, key=reward)  # would be the answer if its reward were finite
     result = ln.search(space, lambda a: value if a == bad else reward(a), cost, cost_range,
                        strategy=ln.Exhaustive(), progress=False)
     failed = [t for t in result.trials if not t.ok]
-    assert len(failed) <= 1 and result.best is not None and result.best.arch != bad
+    assert [t.arch for t in failed] == [bad]
+    assert failed[0].reward is None and f"returned {value}" in failed[0].error
+    assert result.trained == len(inside) and result.best is not None
+    assert result.best.arch == max((a for a in inside if a != bad), key=reward)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +106,7 @@ def test_bad_run_options(kwargs, message):
         (lambda: ln.LayerNAS(buckets=0), "buckets must be an integer >= 1"),
         (lambda: ln.LayerNAS(keep=1.5), "keep must be an integer >= 1"),
         (lambda: ln.RegularizedEvolution(population=0), "population"),
-        (lambda: ln.Reinforce(lr=-1), "lr must be > 0"),
+        (lambda: ln.Reinforce(lr=-1), "lr must be a number > 0"),
         (lambda: ln.Reinforce(momentum=1), "momentum"),
     ],
 )

@@ -6,6 +6,8 @@ import pytest
 
 from layernas.config import load_config
 
+pytestmark = pytest.mark.torch
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

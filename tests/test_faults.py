@@ -1,7 +1,7 @@
 """Fault injection: trainings that fail, hang or kill their worker; drivers killed by
 SIGKILL and resumed; Ray runs against one-worker runs; bad executor settings.
 
-Ray runs on one local Ray with 2 CPUs, started once for this module.
+Ray runs on one local Ray with 2 CPUs (conftest's ``ray_session``).
 """
 
 from __future__ import annotations
@@ -18,29 +18,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from faulty import Faulty, Oracle, calls
-from synthetic import Table, additive
+from faulty import Expected, Faulty, calls
+from synthetic import Table, additive, summary
 
 import layernas as ln
 from layernas.cli import main
 
 TESTS = Path(__file__).parent
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    from layernas.executors.ray import init_ray
-
-    if not ray.is_initialized():
-        init_ray(num_cpus=2)
-    yield ray
-    ray.shutdown()
-
-
-def summary(result):
-    return [(t.number, t.arch, t.cost, t.reward, t.status) for t in result.trials], (
-        result.best and result.best.arch, result.rejected, result.stop_reason)
 
 
 def problem():
@@ -58,7 +42,8 @@ def first_trials(n):
 
 
 # -- failing, hanging and worker-killing trainings ------------------------------------
-@pytest.mark.parametrize("executor", ["process", "ray"])
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["process", pytest.param("ray", marks=pytest.mark.ray)])
 def test_failures_are_retried_recorded_and_never_the_answer(executor, tmp_path, request):
     if executor == "ray":
         request.getfixturevalue("ray_session")
@@ -71,7 +56,7 @@ def test_failures_are_retried_recorded_and_never_the_answer(executor, tmp_path, 
     result = ln.search(space, faulty, cost, cost_range, strategy=ln.LayerNAS(buckets=5),
                        budget=24, workers=2, executor=executor, timeout=1.0, retries=1,
                        journal=str(journal), progress=False)
-    expected = ln.search(space, Oracle(reward, faulty.doomed), cost, cost_range,
+    expected = ln.search(space, Expected(reward, faulty.doomed), cost, cost_range,
                          strategy=ln.LayerNAS(buckets=5), budget=24, progress=False)
     assert summary(result) == summary(expected)
     attempts = calls(str(tmp_path))
@@ -94,7 +79,8 @@ def test_failures_are_retried_recorded_and_never_the_answer(executor, tmp_path, 
         assert reason in listed
 
 
-@pytest.mark.parametrize("executor", ["process", "ray"])
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["process", pytest.param("ray", marks=pytest.mark.ray)])
 def test_a_dead_worker_is_rerun_without_using_a_retry(executor, tmp_path, request):
     if executor == "ray":
         request.getfixturevalue("ray_session")
@@ -113,6 +99,7 @@ def test_a_dead_worker_is_rerun_without_using_a_retry(executor, tmp_path, reques
 # -- Ray gives the search that one worker gives ---------------------------------------
 @pytest.mark.parametrize("make", [lambda: ln.LayerNAS(buckets=5, keep=2),
                                   lambda: ln.RegularizedEvolution(population=5, sample=2)])
+@pytest.mark.ray
 def test_ray_run_equals_one_worker_run(make, ray_session):
     space, cost, reward, cost_range = additive(7, layers=4, options=3)
     slow = Table(reward.values, sleep=0.002)  # arch-dependent: tasks finish out of order
@@ -123,6 +110,7 @@ def test_ray_run_equals_one_worker_run(make, ray_session):
     assert summary(ray) == summary(one)
 
 
+@pytest.mark.ray
 def test_ray_runs_closures_and_honours_resources(ray_session):
     space, cost, reward, cost_range = additive(7, layers=3, options=3)
     result = ln.search(space, lambda arch: reward(arch), cost, cost_range, budget=6,
@@ -165,8 +153,10 @@ def finished_count(journal):
         return -1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor, kill_after", [
-    ("process", 0), ("process", 8), ("process", 19), ("ray", 10),
+    ("process", 0), ("process", 8), ("process", 19),
+    pytest.param("ray", 10, marks=pytest.mark.ray),
 ])
 def test_driver_killed_then_resumed_ends_as_uninterrupted(executor, kill_after, tmp_path, request):
     """Ray: the killed driver joins the module's Ray by its address, like a cluster."""
@@ -214,7 +204,7 @@ def test_driver_killed_then_resumed_ends_as_uninterrupted(executor, kill_after, 
                              check=True, timeout=120)
         resumed = json.loads(out.stdout)
 
-    clean = ln.search(space, Oracle(reward, frozenset({raises})), cost, cost_range,
+    clean = ln.search(space, Expected(reward, frozenset({raises})), cost, cost_range,
                       strategy=ln.LayerNAS(buckets=5), budget=26, progress=False)
     assert resumed == [[t.number, list(t.arch), t.cost, t.reward, t.status] for t in clean.trials]
 
@@ -260,7 +250,7 @@ def bad(**kwargs):
     ({"executor": "ray", "resources": {"num_gpus": -1}}, r"resources\['num_gpus'\] must be"),
     ({"executor": "ray", "resources": 4}, "must be a mapping"),
     ({"executor": "ray", "ray_address": "nocolon"}, "must look like 'HOST:PORT'"),
-    ({"timeout": -1}, "timeout must be a number of seconds > 0"),
+    ({"timeout": -1}, "timeout must be a number > 0"),
     ({"timeout": "10"}, "timeout must be"),
     ({"retries": 1.5}, "retries must be an integer >= 0"),
     ({"retries": -1}, "retries must be an integer >= 0"),
@@ -271,8 +261,8 @@ def test_bad_executor_settings(kwargs, message):
     assert re.search(message, bad(**kwargs))
 
 
+@pytest.mark.ray
 def test_unreachable_ray_address_fails_fast():
-    pytest.importorskip("ray")
     start = time.perf_counter()
     message = bad(executor="ray", ray_address=f"127.0.0.1:{free_port()}")
     assert "no Ray cluster answers at" in message and "ray start --head" in message
@@ -289,11 +279,13 @@ def test_missing_ray_says_how_to_install(monkeypatch):
     ({"num_cpus": 64}, "CPU=64"),
     ({"resources": {"tpu": 1}}, "tpu=1"),
 ])
+@pytest.mark.ray
 def test_resources_no_node_has(resources, message, ray_session):
     text = bad(executor="ray", resources=resources)
     assert "no node of the Ray cluster has the resources" in text and message in text
 
 
+@pytest.mark.ray
 def test_workers_that_cannot_import_the_reward(ray_session, tmp_path):
     module = tmp_path / "elsewhere.py"
     module.write_text("def reward(arch):\n    return 1.0\n")
@@ -324,7 +316,8 @@ cost_range = [2, 5]
     ('executor = "dask"', [], "executor: Input should be 'inline', 'process' or 'ray'"),
     ("retries = -2", [], "retries: Input should be greater than or equal to 0"),
     ("timeout = 0", [], "timeout: Input should be greater than 0"),
-    ("", ["--executor", "ray", "--ray-address", "127.0.0.1:{port}"], "no Ray cluster answers"),
+    pytest.param("", ["--executor", "ray", "--ray-address", "127.0.0.1:{port}"],
+                 "no Ray cluster answers", marks=pytest.mark.ray),
     ('executor = "process"\nray_address = "127.0.0.1:6379"', [], "apply to executor='ray'"),
     ("resources = { num_cpus = 1, cpus = 2 }", ["--executor", "ray"], "'cpus'"),
     ("", ["--timeout", "0"], "--timeout"),

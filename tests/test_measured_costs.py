@@ -8,9 +8,8 @@ import sqlite3
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from synthetic import additive
-from test_cli import BURGER, write_config
-from test_runner import Crash, CrashAfter, summary
+from faulty import Crash, CrashAfter
+from synthetic import additive, summary
 
 import layernas as ln
 from layernas.cli import main
@@ -117,9 +116,9 @@ cost = MeasuredPrice()
 """
 
 
-def test_cli_sizes_a_fractional_range_from_the_journal_on_resume(tmp_path):
-    text = BURGER.format(journal="j.sqlite").replace('"burger:price"', '"measured:cost"')
-    config = write_config(tmp_path, text.replace("cost_range = [7, 9]", "max_cost_fraction = 0.6"))
+def test_cli_sizes_a_fractional_range_from_the_journal_on_resume(burger_config, tmp_path):
+    config = burger_config(replace={'"burger:price"': '"measured:cost"',
+                                    "cost_range = [7, 9]": "max_cost_fraction = 0.6"})
     (tmp_path / "measured.py").write_text(MEASURED_PRICE)
     first = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert first.exit_code == 0, first.output

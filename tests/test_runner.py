@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from synthetic import Table, additive
+from faulty import Crash, CrashAfter
+from synthetic import Table, additive, summary
 
 import layernas as ln
 
@@ -24,11 +25,7 @@ STRATEGIES = [
 ]
 
 
-def summary(result):
-    return [(t.number, t.arch, t.cost, t.reward, t.status) for t in result.trials], (
-        result.best and result.best.arch, result.rejected, result.stop_reason)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("make", STRATEGIES)
 def test_workers_and_completion_order_do_not_change_the_search(make):
     space, cost, reward, cost_range = additive(7, layers=4, options=3)
@@ -79,21 +76,6 @@ def test_repeated_architectures_are_reused_not_trained():
                        budget=5, max_stall=50, progress=False)
     assert result.trained == 2 and result.reused > 50
     assert result.stop_reason.startswith("stalled")
-
-
-class Crash(BaseException):
-    """Stands for the process dying mid-search (not an Exception: it is not caught)."""
-
-
-class CrashAfter:
-    def __init__(self, reward, n):
-        self.reward, self.n = reward, n
-
-    def __call__(self, arch):
-        if self.n == 0:
-            raise Crash()
-        self.n -= 1
-        return self.reward(arch)
 
 
 @pytest.mark.parametrize("make", STRATEGIES[:4])
@@ -154,6 +136,7 @@ print(len(r.trials), r.best.arch)
 """
 
 
+@pytest.mark.slow
 def test_kill_9_mid_search_then_resume(tmp_path):
     journal = tmp_path / "j.sqlite"
     tests = str(Path(__file__).parent)

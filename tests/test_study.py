@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_benchmarks import ORACLES
+from oracles import ORACLES
 
 import layernas as ln
 from layernas import study
@@ -54,6 +54,7 @@ def test_correctness_bar_layernas_h20_k1_returns_the_oracle(dataset: str) -> Non
     assert result.best.cost == pytest.approx(flops, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_records_do_not_depend_on_the_number_of_processes() -> None:
     spec = small_spec(benchmark="nas-bench-macro", reward_noise=0.2)
     one = study.run_study(spec, workers=1)
@@ -162,6 +163,7 @@ def test_strategy_specs_parse_and_fail_clearly() -> None:
         study.run_study(small_spec(cost_range=(0.0, 1.0)))
 
 
+@pytest.mark.slow
 def test_cli_study_writes_every_output(tmp_path) -> None:
     out = tmp_path / "study"
     args = ["study", "--benchmark", "nats-sss:ImageNet16-120", "--max-cost-fraction", "0.25",

@@ -1,5 +1,6 @@
 """MAdds and params conventions of layernas.torch.counting, on modules small enough to count by hand."""
 
+import pytest
 import subprocess
 import sys
 
@@ -7,6 +8,8 @@ import torch
 from torch import nn
 
 from layernas.torch import madds, params
+
+pytestmark = pytest.mark.torch
 
 
 def test_conv_counts_multiply_adds_per_output_element():

@@ -7,6 +7,8 @@ import torch
 from layernas import LayerNASError
 from layernas.torch.data import load, split
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.mark.parametrize("name,shape,sizes", [
     ("digits", (1, 8, 8), (1078, 359, 360)),

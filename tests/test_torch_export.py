@@ -1,11 +1,14 @@
 """Export round trip: the loaded module gives the exported module's outputs exactly."""
 
+import pytest
 import json
 
 import torch
 
 from layernas.torch.export import export, load
 from layernas.torch.spaces import mobilenet_v2, nats_sss
+
+pytestmark = pytest.mark.torch
 
 
 def test_round_trip(tmp_path):

@@ -17,6 +17,8 @@ from layernas.torch.latency import (
 from layernas.torch.problem import TrainingProblem
 from layernas.torch.spaces import mobilenet_v2
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.fixture
 def tiny():

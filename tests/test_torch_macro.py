@@ -18,7 +18,7 @@ from layernas.torch import madds, params
 from layernas.torch.spaces import nas_bench_macro
 from layernas.torch.spaces.macro import LAYERS, OPTIONS, MacroNet, layer
 
-pytestmark = pytest.mark.data
+pytestmark = [pytest.mark.torch, pytest.mark.data]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,7 @@ def test_all_architectures_match_the_table(table):
     assert not mismatched, f"{len(mismatched)} architectures differ, e.g. {mismatched[:5]}"
 
 
+@pytest.mark.slow
 def test_full_models_match_the_table(table):
     space = nas_bench_macro()
     assert space.space.names == [f"layer{i}" for i in range(1, 9)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 from pathlib import Path
 
@@ -12,9 +13,12 @@ from layernas.cli import main
 from layernas.torch import export, madds
 from layernas.torch.data import load
 
+pytestmark = pytest.mark.torch
+
 CONFIG = (Path(__file__).parents[1] / "examples" / "digits.toml").read_text()
 
 
+@pytest.mark.slow
 def test_digits_config_searches_and_exports_a_usable_model(tmp_path):
     config = tmp_path / "digits.toml"
     # tiny: 1-epoch proxy, 2-epoch final training, random search so 4 trials hold in-range ones

@@ -7,6 +7,8 @@ from torch import nn
 from layernas import LayerNASError
 from layernas.torch.spaces import make, mobilenet_v2
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.fixture
 def tiny():

@@ -8,6 +8,8 @@ from layernas import LayerNASError
 from layernas.torch.spaces import make, mobilenet_v3
 from layernas.torch.spaces.blocks import SqueezeExcite
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.fixture
 def one_block():

@@ -16,6 +16,8 @@ from layernas.torch import madds, params
 from layernas.torch.spaces import nats_sss
 from layernas.torch.spaces.nats import CHANNELS, Cell, NatsSizeNet, ResidualBlock
 
+pytestmark = pytest.mark.torch
+
 OFFICIAL_CIFAR10 = {  # arch: (FLOPs, params), NATS-Bench official records
     (8, 8, 8, 8, 8): (4_481_114, 11_714),
     (8, 8, 8, 16, 32): (6_840_650, 49_202),
@@ -75,6 +77,7 @@ def test_official_flops_and_params():
         assert closed_form(arch) == (space.cost(arch), n_params)
 
 
+@pytest.mark.slow
 def test_all_architectures_by_summing_module_counts():
     s = 32
     stem = per_channel(lambda c: NatsSizeNet((c,) * 5, 3, 10).stem, lambda c: (3, s, s))
@@ -96,6 +99,7 @@ def test_all_architectures_by_summing_module_counts():
     ("cifar10", (3, 32, 32), 10), ("cifar100", (3, 32, 32), 100),
     ("ImageNet16-120", (3, 16, 16), 120),
 ])
+@pytest.mark.slow
 def test_full_models_match_closed_form(dataset, shape, classes):
     space = nats_sss(dataset)
     assert (space.input_shape, space.num_classes) == (shape, classes)

@@ -13,6 +13,8 @@ from layernas.torch.reward import RewardFn
 from layernas.torch.spaces import mobilenet_v2
 from layernas.torch.train import train
 
+pytestmark = pytest.mark.torch
+
 SMALL = {"blocks": [[[8], 1], [[16], 2]], "stem_width": 8, "head_width": 16}
 ARCH = (3, 3, 8, False, 3, 3, 16)
 
@@ -41,6 +43,7 @@ def test_bad_settings():
               batch_size=5000)
 
 
+@pytest.mark.slow
 def test_reward_is_picklable_and_deterministic():
     reward = RewardFn(dataset="digits", epochs=1, space_kwargs=SMALL)
     clone = pickle.loads(pickle.dumps(reward))

@@ -44,7 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from layernas.errors import LayerNASError
 from layernas.space import Layer, SearchSpace
-from layernas.strategies import STRATEGIES, Strategy
+from layernas import strategies
+from layernas.strategies import Strategy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,13 +130,7 @@ def load_entry_point(spec: str, base: Path) -> Any:
 def make_strategy(options: dict[str, Any]) -> Strategy:
     """A strategy from ``{"name": ..., **options}``."""
     options = dict(options)
-    name = options.pop("name", "layernas")
-    if name not in STRATEGIES:
-        raise LayerNASError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
-    try:
-        return STRATEGIES[name](**options)
-    except TypeError as exc:
-        raise LayerNASError(f"strategy {name!r}: {exc}") from None
+    return strategies.make(options.pop("name", "layernas"), **options)
 
 
 def load_config(path: str | Path) -> SearchConfig:

@@ -26,6 +26,7 @@ from layernas.space import Arch, SearchSpace, arch_key
 from layernas.strategies import LayerNAS, Strategy
 from layernas.strategies.base import KeptRow
 from layernas.trial import FAILED, OK, Trial
+from layernas.validate import non_negative_int, number, optional_positive_int, positive_int
 
 #: A trial whose worker dies this many times is recorded as failed (see ``search``).
 MAX_WORKER_DEATHS = 3
@@ -143,14 +144,11 @@ def search(
     strategy = LayerNAS() if strategy is None else strategy
     if not isinstance(strategy, Strategy):
         raise LayerNASError(f"strategy must be a layernas strategy, got {strategy!r}")
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
-        raise LayerNASError(f"budget must be an integer >= 1 (or None for no limit), got {budget!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise LayerNASError(f"workers must be an integer >= 1, got {workers!r}")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise LayerNASError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise LayerNASError(f"retries must be an integer >= 0, got {retries!r}")
+    optional_positive_int(budget, "budget")
+    positive_int(workers, "workers")
+    if timeout is not None:
+        number(timeout, "timeout", 0, lo_open=True)
+    non_negative_int(retries, "retries")
     if not callable(reward) or not callable(cost):
         raise LayerNASError("reward and cost must be callables taking an architecture tuple")
     executor = resolve_executor(executor, workers, timeout, ray_address, resources)

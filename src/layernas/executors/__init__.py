@@ -16,8 +16,6 @@ One module per executor: :mod:`.inline`, :mod:`.process` (a spawned process pool
 
 from __future__ import annotations
 
-import math
-import numbers
 import pickle
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +24,7 @@ from layernas.errors import LayerNASError
 from layernas.executors.base import Executor, Outcome, RewardFn, evaluate
 from layernas.executors.inline import InlineExecutor
 from layernas.executors.process import ProcessExecutor
+from layernas.validate import number
 
 EXECUTORS = ("inline", "process", "ray")
 
@@ -72,11 +71,7 @@ def check_resources(resources: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _amount(what: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        math.isfinite(value) and value >= 0
-    ):
-        raise LayerNASError(f"{what} must be a number >= 0, got {value!r}")
-    return value
+    return number(value, what, 0)
 
 
 def resolve_executor(

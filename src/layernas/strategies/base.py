@@ -23,13 +23,12 @@ A strategy proposes architectures (``ask``) and learns their outcome (``tell``):
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from layernas.errors import LayerNASError
 from layernas.problem import Problem
 from layernas.space import Arch
 
@@ -108,9 +107,3 @@ class Strategy(ABC):
         """The strategy's name and options, for journals and reports."""
         return {"strategy": self.name, **dataclasses.asdict(self)}  # type: ignore[call-overload]
 
-
-def positive_int(value: Any, what: str) -> int:
-    """``value`` if it is an int >= 1, else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise LayerNASError(f"{what} must be an integer >= 1, got {value!r}")
-    return value

@@ -11,7 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from layernas.space import Arch
-from layernas.strategies.base import Strategy, positive_int
+from layernas.strategies.base import Strategy
+from layernas.validate import positive_int
 
 
 @dataclass

@@ -36,9 +36,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+
 from layernas.errors import LayerNASError
 from layernas.space import Arch
-from layernas.strategies.base import KeptRow, Strategy, positive_int
+from layernas.strategies.base import KeptRow, Strategy
+from layernas.validate import boolean, one_of, positive_int
 
 ORDERS = ("reward", "cost", "random")
 BUCKET_RANGES = ("layer", "children")
@@ -69,16 +71,9 @@ class LayerNAS(Strategy):
     def __post_init__(self) -> None:
         positive_int(self.buckets, "LayerNAS buckets")
         positive_int(self.keep, "LayerNAS keep")
-        for option, value, choices in (
-            ("order", self.order, ORDERS),
-            ("bucket_range", self.bucket_range, BUCKET_RANGES),
-        ):
-            if value not in choices:
-                raise LayerNASError(f"LayerNAS {option} must be one of {list(choices)}, got {value!r}")
-        if not isinstance(self.prune_dominated, bool):
-            raise LayerNASError(
-                f"LayerNAS prune_dominated must be True or False, got {self.prune_dominated!r}"
-            )
+        one_of(self.order, ORDERS, "LayerNAS order")
+        one_of(self.bucket_range, BUCKET_RANGES, "LayerNAS bucket_range")
+        boolean(self.prune_dominated, "LayerNAS prune_dominated")
         if self.start_buckets is not None:
             positive_int(self.start_buckets, "LayerNAS start_buckets")
             if self.start_buckets > self.buckets:

@@ -42,18 +42,15 @@ at 300 (0.5 cost more at 300).
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from layernas.errors import LayerNASError
 from layernas.space import Arch
-from layernas.strategies.base import Strategy, positive_int
+from layernas.strategies.base import Strategy
 from layernas.strategies.policy import CategoricalPolicy
 from layernas.strategies.reinforce import MovingAverage
+from layernas.validate import number, positive_int
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -95,10 +92,6 @@ def ppo_loss(
     return float(loss), grads
 
 
-def _real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 @dataclass
 class PPO(Strategy):
     """Clipped PPO on batches of ``batch`` architectures; see the module docstring."""
@@ -115,14 +108,10 @@ class PPO(Strategy):
     def __post_init__(self) -> None:
         positive_int(self.batch, "PPO batch")
         positive_int(self.epochs, "PPO epochs")
-        if not (_real(self.clip) and 0 < self.clip < 1):
-            raise LayerNASError(f"PPO clip must be a number in (0, 1), got {self.clip!r}")
-        if not (_real(self.lr) and 0 < self.lr < math.inf):
-            raise LayerNASError(f"PPO lr must be > 0, got {self.lr!r}")
-        if not (_real(self.momentum) and 0 <= self.momentum < 1):
-            raise LayerNASError(f"PPO momentum must be in [0, 1), got {self.momentum!r}")
-        if not (_real(self.entropy) and 0 <= self.entropy < math.inf):
-            raise LayerNASError(f"PPO entropy must be a number >= 0, got {self.entropy!r}")
+        number(self.clip, "PPO clip", 0, 1, lo_open=True, hi_open=True)
+        number(self.lr, "PPO lr", 0, lo_open=True)
+        number(self.momentum, "PPO momentum", 0, 1, hi_open=True)
+        number(self.entropy, "PPO entropy", 0)
 
     def _start(self) -> None:
         self.policy = CategoricalPolicy(self.problem.space, self.rng, self.lr)

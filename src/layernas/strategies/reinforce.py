@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layernas.errors import LayerNASError
 from layernas.space import Arch
 from layernas.strategies.base import Strategy
 from layernas.strategies.policy import CategoricalPolicy
+from layernas.validate import number
 
 
 @dataclass
@@ -41,10 +41,8 @@ class Reinforce(Strategy):
     name = "reinforce"
 
     def __post_init__(self) -> None:
-        if not self.lr > 0:
-            raise LayerNASError(f"Reinforce lr must be > 0, got {self.lr!r}")
-        if not 0 <= self.momentum < 1:
-            raise LayerNASError(f"Reinforce momentum must be in [0, 1), got {self.momentum!r}")
+        number(self.lr, "Reinforce lr", 0, lo_open=True)
+        number(self.momentum, "Reinforce momentum", 0, 1, hi_open=True)
 
     def _start(self) -> None:
         self.policy = CategoricalPolicy(self.problem.space, self.rng, self.lr)

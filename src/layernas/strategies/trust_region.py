@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from layernas.errors import LayerNASError
 from layernas.space import Arch
-from layernas.strategies.base import KeptRow, Strategy, positive_int
+from layernas.strategies.base import KeptRow, Strategy
+from layernas.validate import one_of, positive_int
 
 FILLS = ("fitted", "default")
 BUCKET_KEYS = ("committed", "full")
@@ -115,14 +115,8 @@ class TrustRegionLayerNAS(Strategy):
     def __post_init__(self) -> None:
         for option in ("buckets", "keep", "region_buckets", "radius", "regions", "passes"):
             positive_int(getattr(self, option), f"TrustRegionLayerNAS {option}")
-        for option, value, choices in (
-            ("fill", self.fill, FILLS),
-            ("bucket_key", self.bucket_key, BUCKET_KEYS),
-        ):
-            if value not in choices:
-                raise LayerNASError(
-                    f"TrustRegionLayerNAS {option} must be one of {list(choices)}, got {value!r}"
-                )
+        one_of(self.fill, FILLS, "TrustRegionLayerNAS fill")
+        one_of(self.bucket_key, BUCKET_KEYS, "TrustRegionLayerNAS bucket_key")
 
     # -- set-up: option levels by cost --------------------------------------------------
     def _start(self) -> None:

@@ -19,11 +19,11 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from layernas.benchmarks import Benchmark, load
-from layernas.errors import LayerNASError
 from layernas.runner import search
 from layernas.study.noise import NoisyReward
 from layernas.study.spec import StudySpec, run_seed
 from layernas.trial import Trial
+from layernas.validate import positive_int
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,7 @@ def _run_in_worker(pair: tuple[int, int]) -> RunRecord:
 
 def run_study(spec: StudySpec, workers: int = 1, progress: bool | None = None) -> StudyResult:
     """Run every strategy of ``spec`` ``spec.runs`` times on ``workers`` processes."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise LayerNASError(f"workers must be an integer >= 1, got {workers!r}")
+    positive_int(workers, "workers")
     start = time.perf_counter()
     context = _Context.load(spec)
     oracle = context.bench.oracle(context.cost_range)

@@ -11,7 +11,6 @@ Strategies are written ``name`` or ``name:option=value:option=value`` (e.g.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from layernas.errors import LayerNASError
-from layernas.strategies import STRATEGIES, Strategy
+from layernas.strategies import STRATEGIES, Strategy, make
+from layernas.validate import fraction, non_negative_int, number, positive_int
 
 # every registered strategy but brute force (PPO joins when it is registered)
 DEFAULT_STRATEGIES = tuple(name for name in STRATEGIES if name != "exhaustive")
@@ -35,15 +35,10 @@ class StrategySpec:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def build(self) -> Strategy:
-        cls = STRATEGIES.get(self.name)
-        if cls is None:
-            raise LayerNASError(
-                f"unknown strategy {self.name!r} in {self.label!r}; choose one of {list(STRATEGIES)}"
-            )
         try:
-            return cls(**self.options)
-        except TypeError as exc:
-            raise LayerNASError(f"strategy {self.label!r}: {exc}") from None
+            return make(self.name, **self.options)
+        except LayerNASError as exc:
+            raise LayerNASError(f"in {self.label!r}: {exc}") from None
 
     @classmethod
     def parse(
@@ -132,19 +127,10 @@ class StudySpec:
 
     def __post_init__(self) -> None:
         for name in ("runs", "budget", "max_stall"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise LayerNASError(f"study {name} must be an integer >= 1, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise LayerNASError(f"study seed must be an integer >= 0, got {self.seed!r}")
-        if not (math.isfinite(self.reward_noise) and self.reward_noise >= 0):
-            raise LayerNASError(
-                f"reward_noise must be >= 0 accuracy points, got {self.reward_noise}"
-            )
-        if not 0 < self.max_cost_fraction <= 1:
-            raise LayerNASError(
-                f"max_cost_fraction must be in (0, 1], got {self.max_cost_fraction}"
-            )
+            positive_int(getattr(self, name), f"study {name}")
+        non_negative_int(self.seed, "study seed")
+        number(self.reward_noise, "reward_noise (accuracy points)", 0)
+        fraction(self.max_cost_fraction, "max_cost_fraction")
         if not self.strategies:
             raise LayerNASError("a study needs at least one strategy")
 

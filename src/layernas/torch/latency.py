@@ -50,6 +50,7 @@ from layernas.errors import LayerNASError
 from layernas.space import Arch
 from layernas.torch.counting import eval_mode
 from layernas.torch.spaces.base import ModelSpace
+from layernas.validate import non_negative_int
 
 
 @dataclass(frozen=True)
@@ -207,12 +208,7 @@ class LatencyCost:
             raise LayerNASError(
                 f"unknown latency cost {self.mode!r}; use 'latency' or 'latency_table'"
             )
-        if isinstance(self.calibration, bool) or not isinstance(self.calibration, int) or (
-            self.calibration < 0
-        ):
-            raise LayerNASError(
-                f"calibration must be a number of networks >= 0, got {self.calibration!r}"
-            )
+        non_negative_int(self.calibration, "latency calibration")
         if self.path is not None and self.mode == "latency":
             raise LayerNASError(
                 "a latency file holds a latency_table's per-block table; measured whole-network "
