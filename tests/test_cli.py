@@ -35,6 +35,8 @@ def test_search_then_show(burger_config, tmp_path):
     again = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert again.exit_code == 0, again.output
     assert trial_rows(journal) == rows, "a resumed search wrote (trained) a trial again"
+    trained = result.output.split()[1]
+    assert f"trained {trained} (0 now, {trained} from the journal)" in again.output
     assert again.output.splitlines()[1:] == result.output.splitlines()[1:]
 
 

@@ -23,6 +23,7 @@ from synthetic import Table, additive, summary
 
 import layernas as ln
 from layernas.cli import main
+from layernas.executors import RayExecutor
 
 TESTS = Path(__file__).parent
 
@@ -114,7 +115,7 @@ def test_ray_run_equals_one_worker_run(make, ray_session):
 def test_ray_runs_closures_and_honours_resources(ray_session):
     space, cost, reward, cost_range = additive(7, layers=3, options=3)
     result = ln.search(space, lambda arch: reward(arch), cost, cost_range, budget=6,
-                       executor="ray", resources={"num_cpus": 2}, progress=False)
+                       executor=RayExecutor(resources={"num_cpus": 2}), progress=False)
     assert result.trained == 6 and not result.failed
 
 
@@ -125,12 +126,14 @@ sys.path.insert(0, {tests!r})
 from faulty import Faulty
 from synthetic import additive
 import layernas as ln
+from layernas.executors import RayExecutor
 space, cost, reward, cost_range = additive(4, layers=4, options=6)
 faulty = Faulty(reward, {state!r}, seed=3, kill_once=0.15, raises=frozenset({raises}),
                 sleep={sleep})
 if __name__ == "__main__":
     r = ln.search(space, faulty, cost, cost_range, strategy=ln.LayerNAS(buckets=5), budget=26,
-                  workers=2, executor={executor!r}, ray_address={address!r}, retries=1,
+                  workers=2, retries=1,
+                  executor=RayExecutor(address={address!r}) if {executor!r} == "ray" else {executor!r},
                   journal={journal!r}, progress=False)
     print(json.dumps([[t.number, t.arch, t.cost, t.reward, t.status] for t in r.trials]))
 """
@@ -209,11 +212,14 @@ def test_driver_killed_then_resumed_ends_as_uninterrupted(executor, kill_after, 
     assert resumed == [[t.number, list(t.arch), t.cost, t.reward, t.status] for t in clean.trials]
 
     after = {r[0]: r for r in rows(journal)}
-    for number, row in done_before.items():
+    ok_before = {n: r for n, r in done_before.items() if r[4] == "ok"}
+    for number, row in ok_before.items():
         assert after[number] == row, f"completed trial {number} changed on resume"
     retrained = {arch for arch, _ in set(calls(str(state))) - calls_before}
-    assert not retrained & {tuple(json.loads(r[1])) for r in done_before.values()}, (
+    assert not retrained & {tuple(json.loads(r[1])) for r in ok_before.values()}, (
         "a completed trial was trained again")
+    failed_before = {tuple(json.loads(r[1])) for r in done_before.values() if r[4] == "failed"}
+    assert failed_before <= retrained, "a failed trial was not retried on resume"
     assert all(r[4] != "running" for r in after.values())
 
 
@@ -245,11 +251,7 @@ def bad(**kwargs):
 @pytest.mark.parametrize("kwargs, message", [
     ({"executor": "dask"}, "unknown executor 'dask'; choose one of inline, process, ray"),
     ({"executor": "inline", "workers": 2}, "use executor='process'"),
-    ({"executor": "process", "ray_address": "h:1"}, "apply to executor='ray'"),
-    ({"executor": "ray", "resources": {"cpus": 1}}, "unknown per-trial resource.*'cpus'"),
-    ({"executor": "ray", "resources": {"num_gpus": -1}}, r"resources\['num_gpus'\] must be"),
-    ({"executor": "ray", "resources": 4}, "must be a mapping"),
-    ({"executor": "ray", "ray_address": "nocolon"}, "must look like 'HOST:PORT'"),
+    ({"executor": 3}, "executor must be an executor name or a layernas.executors.Executor"),
     ({"timeout": -1}, "timeout must be a number > 0"),
     ({"timeout": "10"}, "timeout must be"),
     ({"retries": 1.5}, "retries must be an integer >= 0"),
@@ -261,10 +263,32 @@ def test_bad_executor_settings(kwargs, message):
     assert re.search(message, bad(**kwargs))
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"resources": {"cpus": 1}}, "unknown per-trial resource.*'cpus'"),
+    ({"resources": {"num_gpus": -1}}, r"resources\['num_gpus'\] must be"),
+    ({"resources": 4}, "must be a mapping"),
+    ({"address": "nocolon"}, "must look like 'HOST:PORT'"),
+])
+def test_bad_ray_settings_are_refused_when_the_executor_is_made(settings, message):
+    with pytest.raises(ln.LayerNASError, match=message):
+        RayExecutor(**settings)
+
+
+def test_ray_settings_belong_to_the_ray_executor():
+    from layernas.executors import make_executor
+
+    with pytest.raises(ln.LayerNASError, match="apply to executor='ray'"):
+        make_executor("process", address="h:1")
+    assert make_executor(None, address="auto") == RayExecutor(address="auto")
+    assert make_executor(None) is None
+    with pytest.raises(TypeError):
+        ln.search(*additive(1, layers=2, options=2), ray_address="h:1")
+
+
 @pytest.mark.ray
 def test_unreachable_ray_address_fails_fast():
     start = time.perf_counter()
-    message = bad(executor="ray", ray_address=f"127.0.0.1:{free_port()}")
+    message = bad(executor=RayExecutor(address=f"127.0.0.1:{free_port()}"))
     assert "no Ray cluster answers at" in message and "ray start --head" in message
     assert time.perf_counter() - start < 10
 
@@ -281,7 +305,7 @@ def test_missing_ray_says_how_to_install(monkeypatch):
 ])
 @pytest.mark.ray
 def test_resources_no_node_has(resources, message, ray_session):
-    text = bad(executor="ray", resources=resources)
+    text = bad(executor=RayExecutor(resources=resources))
     assert "no node of the Ray cluster has the resources" in text and message in text
 
 

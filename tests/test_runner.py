@@ -184,3 +184,14 @@ def test_journal_holds_exactly_the_strategys_last_memorial_tables(tmp_path, seed
     expected = [(r.table, r.rank, r.round, r.bucket, r.cost, r.reward, ln.space.arch_key(r.arch))
                 for r in result.snapshot]
     assert expected and stored == expected
+
+
+def test_executor_instances_run_the_search_their_names_run():
+    from layernas.executors import InlineExecutor, ProcessExecutor
+
+    space, cost, reward, cost_range = additive(7, layers=3, options=3)
+    runs = [ln.search(space, reward, cost, cost_range, budget=8, seed=1, workers=workers,
+                      executor=executor, progress=False)
+            for workers, executor in ((1, "inline"), (1, InlineExecutor()), (2, "process"),
+                                      (2, ProcessExecutor()))]
+    assert all(summary(r) == summary(runs[0]) for r in runs[1:])

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import layernas as ln
-from layernas.journal import read_costs
+from layernas.journal import read_journal
 from layernas.space import arch_key
 from layernas.torch.latency import (
     LatencyCost,
@@ -66,7 +66,7 @@ def test_measured_latency_is_cached_in_the_journal(tiny, tmp_path):
     first = ln.search(tiny.space, reward=lambda a: float(a[0] + a[4]), cost=cost,
                       cost_range=(0, 1e9), strategy=ln.RandomSearch(), budget=4, seed=0,
                       journal=journal, progress=False)
-    stored = read_costs(journal)
+    stored = read_journal(journal).costs
     assert {arch_key(t.arch): t.cost for t in first.trials}.items() <= stored.items()
 
     measured = []

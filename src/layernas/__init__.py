@@ -1,7 +1,8 @@
 """layernas: cost-constrained neural architecture search in polynomial complexity."""
 
 from layernas import benchmarks
-from layernas.errors import LayerNASError
+from layernas.errors import LayerNASError, SearchStopped, TrialsFailed
+from layernas.problem import MaxCostFraction
 from layernas.runner import SearchResult, search
 from layernas.space import Arch, Layer, SearchSpace
 from layernas.strategies import (
@@ -23,13 +24,16 @@ __all__ = [
     "Layer",
     "LayerNAS",
     "LayerNASError",
+    "MaxCostFraction",
     "RandomSearch",
     "RegularizedEvolution",
     "Reinforce",
     "SearchResult",
+    "SearchStopped",
     "SearchSpace",
     "Strategy",
     "Trial",
+    "TrialsFailed",
     "TrustRegionLayerNAS",
     "benchmarks",
     "search",

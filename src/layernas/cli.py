@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 
 import click
 
 from layernas.config import load_config
-from layernas.errors import LayerNASError
-from layernas.journal import read_costs, read_journal
-from layernas.problem import CostCache, extreme_options
+from layernas.errors import LayerNASError, SearchStopped
+from layernas.executors import EXECUTORS, make_executor
+from layernas.journal import read_journal
+from layernas.problem import MaxCostFraction
 from layernas.runner import SearchResult, search
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
@@ -30,7 +32,7 @@ def main() -> None:
 @click.option("--budget", type=click.IntRange(min=1), help="Max trained candidates (overrides the config).")
 @click.option("--seed", type=int, help="Seed of the run (overrides the config).")
 @click.option("--workers", type=click.IntRange(min=1), help="Candidates trained at once.")
-@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="Where trials run.")
+@click.option("--executor", type=click.Choice(EXECUTORS), help="Where trials run.")
 @click.option("--ray-address", help="Join this Ray cluster (HOST:PORT from 'ray start --head', or auto).")
 @click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="Ray: CPUs each trial reserves.")
 @click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="Ray: GPUs each trial reserves.")
@@ -38,9 +40,12 @@ def main() -> None:
 @click.option("--retries", type=click.IntRange(min=0), help="Re-runs of a failed trial.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal (resumable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Export the winner here.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--keep-failed", is_flag=True,
+              help="On resume, keep the journal's failed trials instead of training them again.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: a bar on a terminal, else one line per trial).")
 def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_trial,
-               gpus_per_trial, timeout, retries, journal, out, progress) -> None:
+               gpus_per_trial, timeout, retries, journal, out, keep_failed, progress) -> None:
     """Run the search described by the TOML file CONFIG (see layernas.config)."""
     try:
         cfg = load_config(config)
@@ -53,18 +58,12 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
             if gpus_per_trial is not None:
                 resources["num_gpus"] = gpus_per_trial
         journal = journal or (cfg.base / run.journal if run.journal else None)
-        # one cost cache for sizing the range and for the search, so both see the same
-        # (possibly measured) costs, and a resume sizes it from the journal's costs
-        costs = CostCache(cfg.cost, read_costs(journal) if journal else {})
-        cost_range = cfg.cost_range
-        if cost_range is None:
-            priciest = extreme_options(cfg.space, costs)[1]
-            cost_range = (0.0, cfg.max_cost_fraction * costs(priciest))
+        cost_range = cfg.cost_range or MaxCostFraction(cfg.max_cost_fraction)
         out = out or (cfg.base / run.out if run.out else None)
         result = search(
             cfg.space,
             reward=cfg.reward,
-            cost=costs,
+            cost=cfg.cost,
             cost_range=cost_range,
             strategy=cfg.strategy,
             budget=budget or run.budget,
@@ -72,14 +71,17 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
             workers=workers or run.workers,
             journal=str(journal) if journal else None,
             progress=progress,
-            executor=executor or run.executor,
+            executor=make_executor(executor or run.executor,
+                                   address=ray_address or run.ray_address, resources=resources),
             timeout=run.timeout if timeout is None else timeout,
             retries=run.retries if retries is None else retries,
-            ray_address=ray_address or run.ray_address,
-            resources=resources,
+            retry_failed=not keep_failed,
         )
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
+    except SearchStopped as stopped:
+        click.echo(str(stopped), err=True)
+        sys.exit(stopped.exit_code)
     _print_result(cfg.space.names, result)
     if journal:
         click.echo(f"journal: {journal}  (layernas show {journal})")
@@ -106,8 +108,10 @@ def _best_json(names: list[str], result: SearchResult) -> dict:
 
 def _print_result(names: list[str], result: SearchResult) -> None:
     bound = f" (bound {result.bound})" if result.bound is not None else ""
+    resumed = (f" ({result.trained_now} now, {result.from_journal} from the journal)"
+               if result.from_journal else "")
     click.echo(
-        f"trained {result.trained}{bound}, rejected {result.rejected}, "
+        f"trained {result.trained}{resumed}{bound}, rejected {result.rejected}, "
         f"reused {result.reused}, failed {len(result.failed)}; stopped: {result.stop_reason}"
     )
     if result.retried or result.worker_deaths:
@@ -115,7 +119,8 @@ def _print_result(names: list[str], result: SearchResult) -> None:
                    f"worker deaths (trial re-run): {result.worker_deaths}")
     if result.best is None:
         lo, hi = result.cost_range
-        click.echo(f"no trained candidate has cost in [{lo:g}, {hi:g}]")
+        click.echo(f"no candidate with cost in [{lo:g}, {hi:g}] was trained" if not result.trials
+                   else f"no trained candidate has cost in [{lo:g}, {hi:g}]")
         return
     best = result.best
     click.echo(f"best in range: reward {best.reward:.6g}, cost {best.cost:.6g}, trial #{best.number}")

@@ -43,6 +43,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from layernas.errors import LayerNASError
+from layernas.executors import EXECUTORS
 from layernas.space import Layer, SearchSpace
 from layernas import strategies
 from layernas.strategies import Strategy
@@ -78,7 +79,7 @@ class RunConfig(_Strict):
     seed: int = 0
     workers: int = Field(default=1, ge=1)
     journal: str | None = None
-    executor: Literal["inline", "process", "ray"] | None = None
+    executor: Literal[EXECUTORS] | None = None  # type: ignore[valid-type]
     timeout: float | None = Field(default=None, gt=0)
     retries: int = Field(default=0, ge=0)
     ray_address: str | None = None

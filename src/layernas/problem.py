@@ -12,9 +12,10 @@ are for layerwise spaces. The order is measured once, on a reference
 architecture.
 
 Costs go through a :class:`CostCache`: each architecture's cost is computed once per
-search, and with a journal it is also stored there, so a resumed search sees exactly
+search, and with a journal as its store it is kept there, so a resumed search sees exactly
 the costs the interrupted one saw, even when they are measured (latency) rather than
-computed.
+computed. A target range is ``(lo, hi)`` or a :class:`MaxCostFraction` of the priciest
+architecture's cost.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from layernas.errors import LayerNASError
 from layernas.space import Arch, SearchSpace, arch_key
@@ -76,75 +77,94 @@ def extreme_options(space: SearchSpace, cost: CostFn) -> tuple[Arch, Arch]:
     return tuple(cheapest), tuple(priciest)
 
 
+class CostStore(Protocol):
+    """Where a :class:`CostCache` keeps costs beyond one search (a journal)."""
+
+    def stored_cost(self, arch: Arch) -> float | None: ...
+
+    def store_cost(self, arch: Arch, cost: float) -> None: ...
+
+
+def evaluate_cost(fn: CostFn, arch: Arch) -> float:
+    """``fn(arch)`` checked: a finite number >= 0, else a one-line error naming ``arch``."""
+    try:
+        value = fn(arch)
+    except Exception as exc:  # noqa: BLE001 - any error of the user's cost function
+        raise LayerNASError(
+            f"the cost function raised on {arch!r}: {type(exc).__name__}: {exc}; fix the cost "
+            "function (it must return a number for every architecture of the space)"
+        ) from None
+    value = as_number(value, f"cost function on {arch!r}")
+    if not math.isfinite(value):
+        raise LayerNASError(
+            f"cost function returned {value} on {arch!r}; costs must be finite numbers"
+        )
+    if value < 0:
+        raise LayerNASError(
+            f"cost function returned {value:g} on {arch!r}; costs (MAdds, params, latency) "
+            "must be >= 0"
+        )
+    return value
+
+
 @dataclass
 class CostCache:
-    """A cost function with its validated values memoised.
-
-    ``stored`` holds costs known before this search (architecture key -> cost, from a
-    journal); ``record`` is told each newly computed cost (the journal stores it).
-    """
+    """A cost function with its checked values memoised, backed by a ``store`` (the
+    search's journal) when there is one: a cost the store holds is never computed again,
+    and a newly computed one is stored at once."""
 
     fn: CostFn
-    stored: dict[str, float] = field(default_factory=dict)
-    record: Callable[[Arch, float], None] | None = None
+    store: CostStore | None = None
     _memo: dict[Arch, float] = field(default_factory=dict, repr=False)
-
-    @property
-    def identity(self) -> str | None:
-        """The ``identity`` string a measured cost function declares, else None.
-
-        A cost whose values are measured (noisy) cannot be recognised by evaluating it
-        again, so it names itself, e.g. ``"latency(threads=1, warmup=10, repeats=50, ...)"``.
-        """
-        identity = getattr(self.fn, "identity", None)
-        if identity is not None and not isinstance(identity, str):
-            raise LayerNASError(
-                f"the cost function's identity must be a string, got {type(identity).__name__}"
-            )
-        return identity
 
     def __call__(self, arch: Arch) -> float:
         known = self._memo.get(arch)
         if known is not None:
             return known
-        value = self.stored.get(arch_key(arch)) if self.stored else None
+        value = None if self.store is None else self.store.stored_cost(arch)
         if value is None:
-            value = self.evaluate(arch)
-            if self.record is not None:
-                self.record(arch, value)
+            value = evaluate_cost(self.fn, arch)
+            if self.store is not None:
+                self.store.store_cost(arch, value)
         self._memo[arch] = value
         return value
 
-    def computed(self) -> dict[Arch, float]:
-        """Every cost this cache has answered so far."""
-        return dict(self._memo)
 
-    def evaluate(self, arch: Arch) -> float:
-        """The cost function's own value on ``arch`` (validated; never from the memo)."""
-        value = as_number(self.fn(arch), f"cost function on {arch!r}")
-        if not math.isfinite(value):
+@dataclass(frozen=True)
+class MaxCostFraction:
+    """A target range given as a share of the priciest architecture's cost:
+    ``[0, fraction x max cost]`` (``fraction`` in (0, 1])."""
+
+    fraction: float
+
+    def __post_init__(self) -> None:
+        f = self.fraction
+        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f <= 1:
             raise LayerNASError(
-                f"cost function returned {value} on {arch!r}; costs must be finite numbers"
+                f"max_cost_fraction must be a number in (0, 1] (a share of the largest "
+                f"model's cost), got {f!r}"
             )
-        return value
+
+    def of(self, max_cost: float) -> tuple[float, float]:
+        """The range for a space whose priciest architecture costs ``max_cost``."""
+        return 0.0, float(self.fraction) * max_cost
 
 
-@dataclass
+CostRange = tuple[float, float] | MaxCostFraction
+
+
 class Problem:
     """A search space with a cost function and a target range ``[lo, hi]``.
 
-    ``cost_fn`` may be a :class:`CostCache` (the runner passes one that a journal fills).
+    ``cost`` is the cost function or a :class:`CostCache` (the runner's, backed by the
+    journal); ``problem.cost`` is always the cache. ``cost_range`` may be a
+    :class:`MaxCostFraction`, resolved here against the priciest architecture.
     """
 
-    space: SearchSpace
-    cost_fn: CostFn
-    cost_range: tuple[float, float]
-
-    def __post_init__(self) -> None:
-        self.cost_range = check_cost_range(self.cost_range)
-        self.cost: CostCache = (
-            self.cost_fn if isinstance(self.cost_fn, CostCache) else CostCache(self.cost_fn)
-        )
+    def __init__(self, space: SearchSpace, cost: CostFn, cost_range: CostRange) -> None:
+        self.space = space
+        fixed = None if isinstance(cost_range, MaxCostFraction) else check_cost_range(cost_range)
+        self.cost: CostCache = cost if isinstance(cost, CostCache) else CostCache(cost)
         self.cheapest, self.priciest = extreme_options(self.space, self.cost)
         self.defaults: Arch = tuple(
             layer.default if layer.default is not None else self.priciest[i]
@@ -152,6 +172,7 @@ class Problem:
         )
         self.min_cost = self.cost(self.cheapest)
         self.max_cost = self.cost(self.priciest)
+        self.cost_range = fixed or check_cost_range(cost_range.of(self.max_cost))
         lo, hi = self.cost_range
         if hi < self.min_cost or lo > self.max_cost:
             raise LayerNASError(

@@ -1,9 +1,12 @@
-"""Trials: one trained candidate with its cost, reward, status and timings."""
+"""Trials: one trained candidate with its cost, reward, status and timings, and the rule
+that picks the answer of a search from them (:func:`beats`, :func:`best_in_range`), used by
+the runner, the journal's readers and studies alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 OK = "ok"
 FAILED = "failed"
@@ -25,3 +28,35 @@ class Trial:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+
+class Scored(Protocol):
+    """What :func:`best_in_range` reads: a :class:`Trial`, or a journal's row of one."""
+
+    number: int
+    cost: float
+    reward: float | None
+    status: str
+
+
+T = TypeVar("T", bound=Scored)
+
+
+def beats(trial: Scored, best: Scored | None, cost_range: tuple[float, float]) -> bool:
+    """Whether ``trial`` is a better answer than ``best`` (None: no answer yet): it succeeded,
+    its cost is in ``[lo, hi]``, and its reward is higher (on a tie, it was trained first)."""
+    lo, hi = cost_range
+    return trial.status == OK and lo <= trial.cost <= hi and (
+        best is None or trial.reward > best.reward
+        or (trial.reward == best.reward and trial.number < best.number)
+    )
+
+
+def best_in_range(trials: Iterable[T], cost_range: tuple[float, float]) -> T | None:
+    """The answer of a search: the highest-reward successful trial with cost in range
+    (the earliest trained wins ties)."""
+    best = None
+    for trial in trials:
+        if beats(trial, best, cost_range):
+            best = trial
+    return best

@@ -6,12 +6,32 @@ search (use the process pool or Ray for timeouts and worker deaths).
 
 from __future__ import annotations
 
-from layernas.executors.base import Outcome, RewardFn, evaluate
+from dataclasses import dataclass
+
+from layernas.errors import LayerNASError
+from layernas.executors.base import Executor, Outcome, RewardFn, evaluate
 from layernas.space import Arch
 
 
-class InlineExecutor:
-    """Runs each job in this process when submitted (one at a time, no timeouts)."""
+@dataclass(frozen=True)
+class InlineExecutor(Executor):
+    """One trial at a time in this process, without timeouts (the default for one worker)."""
+
+    name = "inline"
+
+    def check(self, reward: RewardFn, workers: int, timeout: float | None) -> None:
+        if workers != 1 or timeout is not None:
+            raise LayerNASError(
+                "executor 'inline' runs one trial at a time without timeouts; "
+                "use executor='process' (or 'ray') for workers > 1 or a timeout"
+            )
+
+    def start(self, reward: RewardFn, workers: int, timeout: float | None) -> InlinePool:
+        return InlinePool(reward)
+
+
+class InlinePool:
+    """Runs each job in this process when submitted."""
 
     def __init__(self, reward: RewardFn) -> None:
         self.reward = reward

@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from layernas.errors import LayerNASError
-from layernas.executors.base import Outcome, RewardFn, evaluate
+from layernas.executors.base import Executor, Outcome, RewardFn, check_picklable, evaluate
 from layernas.space import Arch
 
 _READY, _STARTED, _DONE, _BROKEN = "ready", "started", "done", "broken"
@@ -93,7 +93,21 @@ def _exit_reason(code: int | None) -> str:
     return f"exit code {code}"
 
 
-class ProcessExecutor:
+@dataclass(frozen=True)
+class ProcessExecutor(Executor):
+    """A local pool of spawned processes, one trial each (the default for several workers
+    or a timeout)."""
+
+    name = "process"
+
+    def check(self, reward: RewardFn, workers: int, timeout: float | None) -> None:
+        check_picklable(reward)
+
+    def start(self, reward: RewardFn, workers: int, timeout: float | None) -> ProcessPool:
+        return ProcessPool(reward, workers, timeout)
+
+
+class ProcessPool:
     """A local pool of ``workers`` processes; a trial over ``timeout`` seconds is killed."""
 
     def __init__(self, reward: RewardFn, workers: int, timeout: float | None) -> None:

@@ -1,6 +1,7 @@
 """The Ray executor: trials as Ray tasks, on this machine or on a Ray cluster.
 
-Without an address (and without ``RAY_ADDRESS`` set) it starts a private local Ray with
+``RayExecutor(address=..., resources=...)`` holds Ray's settings: the cluster to join and
+what each trial reserves. Without an address (and without ``RAY_ADDRESS`` set) it starts a private local Ray with
 ``workers x num_cpus`` CPUs and stops it when the search ends; with an address it joins
 that cluster (see docs/ray.md). If this process already called ``ray.init``, that Ray
 is used as it is and left running.
@@ -26,12 +27,13 @@ import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from layernas.errors import LayerNASError
-from layernas.executors import check_address
-from layernas.executors.base import Outcome, RewardFn, evaluate
+from layernas.executors.base import Executor, Outcome, RewardFn, evaluate
 from layernas.space import Arch
+from layernas.validate import number
 
 INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'layernas[ray]'"
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a cluster's address to answer
@@ -39,8 +41,76 @@ PROBE_TIMEOUT = 120.0  # seconds to wait for a worker to load the reward functio
 STARTED = "started"
 AUTH_MODE = "RAY_AUTH_MODE"
 
+#: Per-trial resource keys a Ray task accepts (the names of ``ray.remote(...).options``).
+RESOURCE_KEYS = ("num_cpus", "num_gpus", "memory", "resources")
 # Ray's names of the per-trial requests in a node's resource table
 _NODE_KEYS = {"num_cpus": "CPU", "num_gpus": "GPU", "memory": "memory"}
+
+
+# -- the settings ---------------------------------------------------------------------
+def parse_address(address: Any) -> tuple[str, int] | None:
+    """``(host, port)`` of a Ray address ``HOST:PORT`` or ``ray://HOST:PORT``; None for
+    ``auto`` and ``local`` (Ray resolves those itself)."""
+    if address in ("auto", "local"):
+        return None
+    host, sep, port = str(address).split("://", 1)[-1].rpartition(":")
+    if not isinstance(address, str) or not sep or not host or not port.isdigit():
+        raise LayerNASError(
+            f"Ray address {address!r} must look like 'HOST:PORT' (e.g. '10.0.0.5:6379', as "
+            "printed by 'ray start --head'), 'ray://HOST:10001', 'auto' or 'local'"
+        )
+    return host.strip("[]"), int(port)
+
+
+def check_resources(resources: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate per-trial Ray resources, e.g. ``{"num_cpus": 1, "num_gpus": 0.5}``."""
+    if resources is None:
+        return {"num_cpus": 1}
+    if not isinstance(resources, Mapping):
+        raise LayerNASError(
+            f"resources must be a mapping like {{'num_cpus': 1, 'num_gpus': 0}}, got {resources!r}"
+        )
+    unknown = sorted(set(resources) - set(RESOURCE_KEYS))
+    if unknown:
+        raise LayerNASError(
+            f"unknown per-trial resource(s) {', '.join(map(repr, unknown))}; use "
+            f"{', '.join(RESOURCE_KEYS)} (custom Ray resources go in "
+            "resources={'resources': {'name': amount}})"
+        )
+    checked: dict[str, Any] = {"num_cpus": 1}
+    for key, value in resources.items():
+        if key == "resources":
+            if not isinstance(value, Mapping):
+                raise LayerNASError(f"resources['resources'] must map names to amounts, got {value!r}")
+            checked[key] = {str(k): _amount(f"resources['resources'][{k!r}]", v)
+                            for k, v in value.items()}
+        else:
+            checked[key] = _amount(f"resources[{key!r}]", value)
+    return checked
+
+
+def _amount(what: str, value: Any) -> float:
+    return number(value, what, 0)
+
+
+@dataclass(frozen=True)
+class RayExecutor(Executor):
+    """Trials as Ray tasks reserving ``resources`` each (default ``{"num_cpus": 1}``; also
+    ``num_gpus``, ``memory`` and custom ``resources``), on a private local Ray started for
+    the search or, with ``address`` (or ``RAY_ADDRESS``), on that cluster."""
+
+    address: str | None = None
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    name = "ray"
+
+    def __post_init__(self) -> None:
+        if self.address is not None:
+            parse_address(self.address)
+        object.__setattr__(self, "resources", check_resources(self.resources or None))
+
+    def start(self, reward: RewardFn, workers: int, timeout: float | None) -> RayPool:
+        return RayPool(reward, workers, timeout, self.address, self.resources)
 
 
 def _import_ray():
@@ -122,7 +192,7 @@ def _token_auth_for_local_cluster(ray: Any, address: str) -> None:
     (``RAY_AUTH_MODE``, when set, decides as always)."""
     if AUTH_MODE in os.environ or address == "auto":
         return
-    host = address.split("://", 1)[-1].rpartition(":")[0].strip("[]")
+    host, _ = parse_address(address)
     try:
         ip = socket.gethostbyname(host)
         local = ip.startswith("127.") or ip in {ray.util.get_node_ip_address(),
@@ -148,12 +218,11 @@ def _token_auth_for_local_cluster(ray: Any, address: str) -> None:
 def _check_reachable(address: str) -> None:
     """Fail fast (``CONNECT_TIMEOUT`` s) when nothing listens at ``host:port``: Ray itself
     keeps retrying an unreachable cluster for minutes."""
-    if address in ("auto", "local"):
-        return  # Ray resolves these itself, and fails at once when there is nothing
-    check_address(address)
-    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    host_port = parse_address(address)
+    if host_port is None:
+        return  # Ray resolves auto and local itself, and fails at once when there is nothing
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+        with socket.create_connection(host_port, timeout=CONNECT_TIMEOUT):
             pass
     except OSError as exc:
         raise LayerNASError(
@@ -182,8 +251,8 @@ def check_resources_available(ray: Any, request: Mapping[str, Any]) -> None:
     )
 
 
-# -- the executor -------------------------------------------------------------------
-class RayExecutor:
+# -- the running pool -----------------------------------------------------------------
+class RayPool:
     """Up to ``workers`` trials at once as Ray tasks with ``resources`` each."""
 
     def __init__(self, reward: RewardFn, workers: int, timeout: float | None,

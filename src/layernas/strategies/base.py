@@ -9,7 +9,7 @@ A strategy proposes architectures (``ask``) and learns their outcome (``tell``):
   candidate was rejected by the cost filter or its training failed.
 * A subclass implements the protected hooks ``_ask`` and ``_tell`` (and ``_start`` to
   build its run state); callers only use ``setup``, ``ask``, ``tell`` and the read-only
-  ``finished``, ``admits``, ``bound``, ``snapshot`` and ``config``.
+  ``finished``, ``admits``, ``bound``, ``remaining``, ``snapshot`` and ``config``.
 * ``snapshot()`` is the strategy's state worth showing, as generic :class:`KeptRow` rows
   (LayerNAS: its memorial tables). The journal stores the latest snapshot whole, and
   ``layernas show`` and reports draw it without knowing which strategy made it.
@@ -97,6 +97,11 @@ class Strategy(ABC):
 
     def bound(self) -> int | None:
         """An upper bound on the candidates this strategy trains, when it has one."""
+        return None
+
+    def remaining(self) -> int | None:
+        """At most how many more candidates this strategy will propose for training (the
+        runner's progress total); None when it cannot tell."""
         return None
 
     def snapshot(self) -> list[KeptRow]:

@@ -124,6 +124,22 @@ class LayerNAS(Strategy):
         sizes = [len(layer.options) for layer in self.problem.space.layers]
         return sizes[0] + self.keep * sum(self.pass_buckets()) * sum(sizes[1:])
 
+    def remaining(self) -> int:
+        """The current layer's children not asked yet, plus, per later layer (and pass), at
+        most K x H kept parents times the layer's options."""
+        if self._done:
+            return 0
+        sizes = [len(layer.options) for layer in self.problem.space.layers]
+        left = len(self._queue)
+        parents = min(self.keep * self._h, len(self._children))
+        for h, layers in [(self._h, sizes[self._layer + 1:])] + [(h, sizes) for h in self._passes]:
+            for size in layers:
+                children = parents * size
+                left += children
+                parents = min(self.keep * h, children)
+            parents = 1
+        return left
+
     # -- the layerwise search -------------------------------------------------------
     def _generate(self, parents: list[Arch]) -> None:
         """Children of ``parents`` at the current layer that can still reach the range."""

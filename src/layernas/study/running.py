@@ -22,7 +22,7 @@ from layernas.benchmarks import Benchmark, load
 from layernas.runner import search
 from layernas.study.noise import NoisyReward
 from layernas.study.spec import StudySpec, run_seed
-from layernas.trial import Trial
+from layernas.trial import Trial, beats
 from layernas.validate import positive_int
 
 
@@ -106,16 +106,16 @@ class _Context:
             progress=False,
             max_stall=self.spec.max_stall,
         )
-        lo, hi = self.cost_range
         steps: list[int] = []
         rewards: list[float] = []
         finals: list[float] = []
+        best = None
         for n, trial in enumerate(result.trials, start=1):
-            if trial.ok and lo <= trial.cost <= hi and (not rewards or trial.reward > rewards[-1]):
+            if beats(trial, best, self.cost_range):
+                best = trial
                 steps.append(n)
                 rewards.append(trial.reward)
                 finals.append(bench.final(trial.arch))
-        best = result.best
         return RunRecord(
             strategy=strategy.label,
             run=run,

@@ -14,7 +14,7 @@ The space's ``input_shape`` and ``num_classes`` come from the dataset unless
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import torch
@@ -37,6 +37,13 @@ class RewardFn:
     batch_size: int = 64
     lr: float = 0.01
     threads: int | None = 1
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """The settings its rewards depend on (all but ``threads``): a search's journal
+        refuses a resume with other settings, naming the one that differs."""
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "threads"}
+        return {"reward": type(self).__name__, **settings}
 
     def model_space(self) -> ModelSpace:
         """The model space, shaped for the dataset."""
