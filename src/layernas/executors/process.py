@@ -10,7 +10,8 @@ together (``multiprocessing.connection.wait``):
 * a trial past its timeout (counted from when its worker starts it) has its worker
   killed and comes back as a timeout error;
 * workers die with the driver (Linux ``PR_SET_PDEATHSIG``), so a driver killed by
-  SIGKILL leaves no training behind.
+  SIGKILL leaves no training behind; they ignore Ctrl-C, which stops the driver, and the
+  driver ends them.
 
 (A pool of our own rather than ``pebble``'s or ``concurrent.futures``': those lose track
 of a task, or break the whole pool, when a worker is killed while idle or just as it
@@ -51,6 +52,7 @@ def _die_with_parent(parent: int) -> None:
 def _worker_main(conn: Connection, reward_bytes: bytes, parent: int) -> None:
     """A worker: load the reward function, then run trials until told to stop."""
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the driver, which ends us
     try:
         reward = pickle.loads(reward_bytes)
     except Exception:  # noqa: BLE001 - e.g. its module cannot be imported here
