@@ -8,9 +8,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from synthetic import additive
-from test_cli import BURGER, write_config
-from test_runner import summary
+from synthetic import additive, summary
 
 import layernas as ln
 from layernas.cli import main
@@ -43,10 +41,10 @@ def test_a_search_where_every_training_failed_raises_the_first_error(tmp_path):
     assert all(not t.ok for t in info.value.result.trials)
 
 
-def test_the_cli_exits_non_zero_with_the_error_when_every_training_failed(tmp_path):
-    config = write_config(tmp_path, BURGER.format(journal="j.sqlite"))
+def test_the_cli_exits_non_zero_with_the_error_when_every_training_failed(tmp_path,
+                                                                           burger_config):
+    config = burger_config(replace={'"burger:taste"': '"buggy:taste"'})
     (tmp_path / "buggy.py").write_text("def taste(arch):\n    return 1 / 0\n")
-    config.write_text(config.read_text().replace('"burger:taste"', '"buggy:taste"'))
     out = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert out.exit_code == 1
     assert "all 4 trials failed" in out.output and "ZeroDivisionError: division by zero" in out.output
@@ -105,8 +103,8 @@ def test_keep_failed_adopts_the_failures_on_resume(tmp_path):
     assert summary(kept) == summary(first) and not fixed.calls
 
 
-def test_the_cli_keeps_failures_with_keep_failed(tmp_path):
-    config = write_config(tmp_path, BURGER.format(journal="j.sqlite"))
+def test_the_cli_keeps_failures_with_keep_failed(tmp_path, burger_config):
+    config = burger_config(journal="j.sqlite")
     first = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     trained = int(first.output.split()[1])
     with sqlite3.connect(tmp_path / "j.sqlite") as db:  # as if one training had failed

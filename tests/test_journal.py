@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from synthetic import additive
-from test_cli import BURGER, write_config
-from test_runner import summary
+from synthetic import additive, summary
 
 import layernas as ln
 from layernas.cli import main
@@ -54,6 +52,7 @@ def start_writer(tmp_path: Path, journal: Path, sleep: float) -> subprocess.Pope
     return proc
 
 
+@pytest.mark.slow
 def test_a_second_search_on_a_live_journal_is_refused_and_a_killed_one_does_not_block(tmp_path):
     journal = tmp_path / "j.sqlite"
     space, cost, reward, cost_range = additive(9, layers=5, options=4)
@@ -87,11 +86,12 @@ def test_a_second_search_on_a_live_journal_is_refused_and_a_killed_one_does_not_
     assert 0 < resumed.from_journal < resumed.trained
 
 
-def test_the_cli_refuses_a_journal_another_search_writes(tmp_path):
+@pytest.mark.slow
+def test_the_cli_refuses_a_journal_another_search_writes(tmp_path, burger_config):
     journal = tmp_path / "j.sqlite"
     writer = start_writer(tmp_path, journal, sleep=0.05)
     try:
-        config = write_config(tmp_path, BURGER.format(journal=str(journal)))
+        config = burger_config(journal=str(journal))
         out = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     finally:
         os.kill(writer.pid, signal.SIGKILL)
@@ -147,9 +147,9 @@ def test_journal_paths_that_are_not_journals(tmp_path, make, message):
         ln.search(space, reward, cost, cost_range, journal=str(path), progress=False)
 
 
-def test_the_cli_says_a_journal_path_is_a_folder(tmp_path):
+def test_the_cli_says_a_journal_path_is_a_folder(tmp_path, burger_config):
     (tmp_path / "runs").mkdir()
-    config = write_config(tmp_path, BURGER.format(journal="runs"))
+    config = burger_config(journal="runs")
     out = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert out.exit_code == 1
     assert out.output.count("\n") == 1 and "is a folder; give a file path" in out.output
@@ -180,6 +180,7 @@ def test_a_journal_of_other_training_settings_is_refused_naming_the_setting(tmp_
     assert again.trained_now == 0
 
 
+@pytest.mark.torch
 def test_the_torch_reward_declares_its_training_settings(tmp_path):
     from layernas.torch.reward import RewardFn
 

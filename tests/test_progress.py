@@ -100,6 +100,7 @@ def saved(journal: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, workers", [
     (signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGINT, 2), (signal.SIGTERM, 2)])
 def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(tmp_path, signum, workers):

@@ -186,6 +186,7 @@ def test_journal_holds_exactly_the_strategys_last_memorial_tables(tmp_path, seed
     assert expected and stored == expected
 
 
+@pytest.mark.slow
 def test_executor_instances_run_the_search_their_names_run():
     from layernas.executors import InlineExecutor, ProcessExecutor
 
