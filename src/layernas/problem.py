@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from layernas.errors import LayerNASError
-from layernas.space import Arch, SearchSpace, arch_key
+from layernas.space import Arch, SearchSpace
+from layernas.validate import fraction
 
 CostFn = Callable[[Arch], float]
 
@@ -138,12 +139,7 @@ class MaxCostFraction:
     fraction: float
 
     def __post_init__(self) -> None:
-        f = self.fraction
-        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f <= 1:
-            raise LayerNASError(
-                f"max_cost_fraction must be a number in (0, 1] (a share of the largest "
-                f"model's cost), got {f!r}"
-            )
+        fraction(self.fraction, "max_cost_fraction (a share of the largest model's cost)")
 
     def of(self, max_cost: float) -> tuple[float, float]:
         """The range for a space whose priciest architecture costs ``max_cost``."""
