@@ -19,6 +19,7 @@ from synthetic import additive, summary
 
 import layernas as ln
 from layernas.cli import main
+from layernas.journal import read_journal
 
 TESTS = Path(__file__).parent
 
@@ -187,3 +188,30 @@ def test_the_torch_reward_declares_its_training_settings(tmp_path):
     four, one = RewardFn(epochs=4).identity, RewardFn(epochs=1, threads=4).identity
     assert four["epochs"] == 4 and four["dataset"] == "digits" and four["lr"] == 0.01
     assert {k for k in four if four[k] != one[k]} == {"epochs"}, "threads must not matter"
+
+
+def test_journals_in_odd_places(tmp_path, monkeypatch, burger_config):
+    """Folders with spaces, '#', '?' and '%' in their names, not yet made, or under ~."""
+    space, cost, reward, cost_range = additive(4, layers=3, options=3)
+    odd = tmp_path / "runs #1 ?50% done" / "new folder" / "j.sqlite"
+    first = ln.search(space, reward, cost, cost_range, journal=odd, progress=False)
+    again = ln.search(space, reward, cost, cost_range, journal=str(odd), progress=False)
+    assert again.trained_now == 0 and summary(again) == summary(first)
+    assert read_journal(odd).best().number == first.best.number
+    shown = CliRunner().invoke(main, ["show", str(odd)])
+    assert shown.exit_code == 0 and "best in range: #" in shown.output
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = burger_config(journal="~/runs/burger.sqlite")
+    out = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "home" / "runs" / "burger.sqlite").is_file()
+
+
+def test_a_journal_under_a_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n")
+    space, cost, reward, cost_range = additive(4, layers=3, options=3)
+    with pytest.raises(ln.LayerNASError,
+                       match=r"^cannot write the journal .*notes.txt/j.sqlite \(.*\); give a "
+                             r"journal path in a folder you can write$"):
+        ln.search(space, reward, cost, cost_range, journal=tmp_path / "notes.txt" / "j.sqlite",
+                  progress=False)

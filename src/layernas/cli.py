@@ -57,7 +57,7 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
                 resources["num_cpus"] = cpus_per_trial
             if gpus_per_trial is not None:
                 resources["num_gpus"] = gpus_per_trial
-        journal = journal or (cfg.base / run.journal if run.journal else None)
+        journal = journal or (cfg.base / Path(run.journal).expanduser() if run.journal else None)
         cost_range = cfg.cost_range or MaxCostFraction(cfg.max_cost_fraction)
         out = out or (cfg.base / run.out if run.out else None)
         result = search(
@@ -121,6 +121,9 @@ def _print_result(names: list[str], result: SearchResult) -> None:
         lo, hi = result.cost_range
         click.echo(f"no candidate with cost in [{lo:g}, {hi:g}] was trained" if not result.trials
                    else f"no trained candidate has cost in [{lo:g}, {hi:g}]")
+        if result.failed:
+            error = (result.failed[0].error or "").strip().splitlines()[-1:] or ["?"]
+            click.echo(f"{len(result.failed)} trainings failed; the first: {error[0]}")
         return
     best = result.best
     click.echo(f"best in range: reward {best.reward:.6g}, cost {best.cost:.6g}, trial #{best.number}")

@@ -131,13 +131,14 @@ class Journal:
     """The journal of one running search: opened (and locked) once, closed at its end."""
 
     def __init__(self, path: str | os.PathLike[str], fingerprint: dict[str, Any]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
         self._writer = json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()})
+        self._db: sqlite3.Connection | None = None
         _check_is_ours(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = filelock.FileLock(f"{self.path}.lock")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = filelock.FileLock(f"{self.path}.lock")
             self._lock.acquire(timeout=0)
         except filelock.Timeout:
             raise LayerNASError(
@@ -145,11 +146,16 @@ class Journal:
                 f"({_writer_of(self.path)}); wait for it to end or stop it, or give this "
                 "search another journal path"
             ) from None
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._open(fingerprint)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            raise _unwritable(self.path, exc) from None
         except BaseException:
             self.close()
             raise
@@ -175,8 +181,8 @@ class Journal:
             row[1]: JournalRow(*row)
             for row in db.execute(f"SELECT {_ROW_COLUMNS} FROM trials ORDER BY number")
         }
-        self._rows = {row.number: key for key, row in self.completed.items()}  # number -> arch
-        self._numbers = {key: number for number, key in self._rows.items()}
+        self._rows = dict(db.execute("SELECT number, arch FROM trials"))  # number -> arch
+        self._numbers = {key: row.number for key, row in self.completed.items()}
 
     def _check_fingerprint(self, fingerprint: dict[str, Any]) -> None:
         current = json.loads(json.dumps(fingerprint, sort_keys=True, default=repr))
@@ -284,7 +290,7 @@ class Journal:
                                 (RUNNING,)).fetchone()[0]
 
     def close(self) -> None:
-        db = getattr(self, "_db", None)
+        db = self._db
         if db is not None:
             try:
                 db.execute("DELETE FROM meta WHERE key='writer' AND value=?", (self._writer,))
@@ -301,6 +307,11 @@ class Journal:
         self.close()
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection (the path as a file URI, so any character in it is safe)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
 def _check_is_ours(path: Path) -> None:
     """Refuse a folder, a file that is not SQLite, and an SQLite database of something else
     (layernas never adds its tables to another program's database)."""
@@ -311,7 +322,7 @@ def _check_is_ours(path: Path) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         return
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        db = _read_only(path)
         try:
             tables = sorted(name for (name,) in db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'"))
@@ -330,10 +341,15 @@ def _check_is_ours(path: Path) -> None:
         )
 
 
+def _unwritable(path: Path, exc: Exception) -> LayerNASError:
+    return LayerNASError(f"cannot write the journal {path} ({exc}); give a journal path in a "
+                         "folder you can write")
+
+
 def _writer_of(path: Path) -> str:
     """Who writes a locked journal, as its writer recorded it (pid, host, since when)."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        db = _read_only(path)
         try:
             row = db.execute("SELECT value FROM meta WHERE key='writer'").fetchone()
         finally:
@@ -389,7 +405,7 @@ def read_journal(path: str | os.PathLike[str]) -> JournalView:
     path = Path(path)
     if not path.is_file():
         raise LayerNASError(f"journal {path} does not exist; pass the path given to --journal")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    db = _read_only(path)
     try:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
         meta = dict(db.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
