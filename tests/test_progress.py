@@ -129,3 +129,16 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(tmp_path, signum,
     assert resumed.returncode == 0, resumed.stderr
     assert re.search(rf"trained \d+ \(\d+ now, {count} from the journal\)", resumed.stdout), (
         resumed.stdout)
+
+
+def test_the_journal_holds_the_planned_total_for_show(tmp_path):
+    from layernas.journal import read_journal
+
+    space, cost, reward, cost_range = additive(3, layers=4, options=4)
+    journal = tmp_path / "j.sqlite"
+    cut = ln.search(space, reward, cost, cost_range, strategy=ln.LayerNAS(buckets=4), budget=9,
+                    journal=journal, progress=False)
+    assert read_journal(journal).planned == 9 == cut.trained
+    full = ln.search(space, reward, cost, cost_range, strategy=ln.LayerNAS(buckets=4),
+                     journal=tmp_path / "full.sqlite", progress=False)
+    assert read_journal(tmp_path / "full.sqlite").planned == full.trained

@@ -122,8 +122,8 @@ def _print_result(names: list[str], result: SearchResult) -> None:
         click.echo(f"no candidate with cost in [{lo:g}, {hi:g}] was trained" if not result.trials
                    else f"no trained candidate has cost in [{lo:g}, {hi:g}]")
         if result.failed:
-            error = (result.failed[0].error or "").strip().splitlines()[-1:] or ["?"]
-            click.echo(f"{len(result.failed)} trainings failed; the first: {error[0]}")
+            click.echo(f"{len(result.failed)} trainings failed; the first: "
+                       f"{result.failed[0].reason}")
         return
     best = result.best
     click.echo(f"best in range: reward {best.reward:.6g}, cost {best.cost:.6g}, trial #{best.number}")

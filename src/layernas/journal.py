@@ -225,6 +225,11 @@ class Journal:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('cost_range', ?)",
                          (json.dumps(list(cost_range)),))
 
+    def record_planned(self, total: int | None) -> None:
+        """At most how many trials the search will have, as its runner last estimated it
+        (budget, or what the strategy has left): ``layernas show`` tells what remains."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('planned', ?)", (json.dumps(total),))
+
     # -- trials ---------------------------------------------------------------------------
     def started(self, number: int, arch: Arch, cost: float, attempt: int) -> None:
         key = arch_key(arch)
@@ -387,7 +392,12 @@ class JournalView:
     trials: list[JournalRow]
     kept: list[KeptRow]  # the strategy's latest snapshot; ``arch`` is its JSON text
     costs: dict[str, float]  # every cost the search computed, by architecture key
-    meta: dict[str, str]
+    meta: dict[str, str]  # also 'writer' (JSON pid, host, since) while a search writes it
+
+    @property
+    def planned(self) -> int | None:
+        """At most how many trials the search will have (its runner's latest estimate)."""
+        return json.loads(self.meta.get("planned", "null"))
 
     @property
     def cost_range(self) -> tuple[float, float]:

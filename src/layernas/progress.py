@@ -70,7 +70,7 @@ class Progress:
             self._bar.set_postfix(counters, refresh=False)
         elif self.mode == "log" and not adopted:
             result = (f"reward {trial.reward:.6g}" if trial.ok
-                      else f"failed ({_last_line(trial.error)})")
+                      else f"failed ({trial.reason})")
             of = f"/{self.total}" if self.total is not None else ""
             best_text = "-" if best is None else f"{best.reward:.6g} (#{best.number})"
             print(f"{self.name}: trial {trial.number} [{self.done}{of}] cost {trial.cost:.6g}, "
@@ -85,8 +85,3 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
-
-
-def _last_line(text: str | None) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[-1] if lines else "no error text"

@@ -214,16 +214,11 @@ def search(
         first = result.trials[0]
         raise TrialsFailed(
             f"all {len(result.trials)} trials failed, so there is no answer; the first error "
-            f"(trial #{first.number}, {first.arch!r}): {_last_line(first.error)}. Fix the "
+            f"(trial #{first.number}, {first.arch!r}): {first.reason}. Fix the "
             "reward function and run again (with a journal, the same call retries them)",
             result,
         )
     return result
-
-
-def _last_line(text: str | None) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[-1] if lines else "no error text"
 
 
 @contextmanager
@@ -298,7 +293,9 @@ class _Run:
         self.snapshot_written: list[KeptRow] = []
         self.bound = strategy.bound()
         name = strategy.name if self.bound is None else f"{strategy.name} (bound {self.bound})"
-        self.progress = Progress(settings.progress, name, self._total())
+        self.progress = Progress(settings.progress, name, None)
+        self.planned: int | None = -1  # not yet estimated
+        self._plan()
         self.pool: Pool | None = None
 
     # -- main loop ----------------------------------------------------------------
@@ -346,13 +343,18 @@ class _Run:
             from_journal=self.adopted,
         )
 
-    def _total(self) -> int | None:
-        """At most how many trials this search will have: the budget, or fewer when the
-        strategy can tell how many it has left."""
+    def _plan(self) -> None:
+        """Update how many trials this search will have at most (the progress total, kept in
+        the journal for ``layernas show``): the budget, or fewer when the strategy can tell
+        how many it has left."""
         left = self.strategy.remaining()
-        totals = [self.budget, self.charged + (math.inf if left is None else left)]
-        total = min(totals)
-        return None if math.isinf(total) else int(total)
+        total = min(self.budget, self.charged + (math.inf if left is None else left))
+        planned = None if math.isinf(total) else int(total)
+        if planned != self.planned:
+            self.planned = planned
+            self.progress.set_total(planned)
+            if self.journal is not None:
+                self.journal.record_planned(planned)
 
     def _ask_while_capacity(self) -> None:
         """Ask until the workers are busy (and, with several, some candidates are asked
@@ -370,7 +372,7 @@ class _Run:
                     f"stalled: {self.stall} proposals in a row were rejected or already trained"
                 )
                 break
-        self.progress.set_total(self._total())
+        self._plan()
 
     def _start_pending(self) -> None:
         """Start asked candidates on free workers, the costliest first (numbers, journal

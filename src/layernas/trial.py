@@ -29,6 +29,13 @@ class Trial:
     def ok(self) -> bool:
         return self.status == OK
 
+    @property
+    def reason(self) -> str:
+        """Why it failed, in one line: the last line of ``error`` (of a traceback, the
+        exception); empty for a success."""
+        lines = (self.error or "").strip().splitlines()
+        return lines[-1] if lines else ("" if self.ok else "no error text")
+
 
 class Scored(Protocol):
     """What :func:`best_in_range` reads: a :class:`Trial`, or a journal's row of one."""
