@@ -215,3 +215,30 @@ def test_a_journal_under_a_file_is_a_one_line_error(tmp_path):
                              r"journal path in a folder you can write$"):
         ln.search(space, reward, cost, cost_range, journal=tmp_path / "notes.txt" / "j.sqlite",
                   progress=False)
+
+
+DIGITS = """
+[space]
+factory = "layernas.torch.problem:TrainingProblem"
+args = {{ space = "mobilenet_v2", dataset = "digits", epochs = {epochs}, final_epochs = 1 }}
+[search]
+max_cost_fraction = 0.5
+budget = 1
+journal = "j.sqlite"
+[strategy]
+name = "layernas"
+buckets = 2
+"""
+
+
+@pytest.mark.torch
+@pytest.mark.slow
+def test_a_digits_journal_refuses_other_training_epochs(tmp_path):
+    config = tmp_path / "digits.toml"
+    config.write_text(DIGITS.format(epochs=1))
+    first = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
+    assert first.exit_code == 0, first.output
+    config.write_text(DIGITS.format(epochs=2))
+    refused = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
+    assert refused.exit_code == 1
+    assert "differs in: reward.epochs: journal 1, now 2)" in refused.output, refused.output
