@@ -16,6 +16,7 @@ from layernas.strategies.base import KeptRow, Strategy
 from layernas.strategies.evolution import RegularizedEvolution
 from layernas.strategies.exhaustive import Exhaustive
 from layernas.strategies.layernas import LayerNAS
+from layernas.strategies.optuna import OptunaGP, OptunaNSGA2, OptunaTPE
 from layernas.strategies.ppo import PPO
 from layernas.strategies.random import RandomSearch
 from layernas.strategies.reinforce import Reinforce
@@ -66,7 +67,7 @@ def _lookup(name: str) -> type[Strategy]:
 
 
 for _cls in (LayerNAS, TrustRegionLayerNAS, RandomSearch, RegularizedEvolution, Reinforce, PPO,
-             Exhaustive):
+             Exhaustive, OptunaTPE, OptunaNSGA2, OptunaGP):
     register(_cls)
 
 __all__ = [
@@ -75,6 +76,9 @@ __all__ = [
     "Exhaustive",
     "KeptRow",
     "LayerNAS",
+    "OptunaGP",
+    "OptunaNSGA2",
+    "OptunaTPE",
     "RandomSearch",
     "RegularizedEvolution",
     "Reinforce",

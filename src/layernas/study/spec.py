@@ -21,8 +21,11 @@ from layernas.errors import LayerNASError
 from layernas.strategies import STRATEGIES, Strategy, make
 from layernas.validate import fraction, non_negative_int, number, positive_int
 
-# every registered strategy but brute force (PPO joins when it is registered)
-DEFAULT_STRATEGIES = tuple(name for name in STRATEGIES if name != "exhaustive")
+# every registered strategy but brute force and Optuna's samplers (an optional extra; ask for
+# them by name, e.g. --strategies layernas,optuna-tpe)
+DEFAULT_STRATEGIES = tuple(
+    name for name in STRATEGIES if name != "exhaustive" and not name.startswith("optuna-")
+)
 STUDY_MAX_STALL = 1_000
 
 
