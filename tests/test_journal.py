@@ -4,6 +4,7 @@ fingerprint checked before anything is written, and files that are not journals 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -242,3 +243,17 @@ def test_a_digits_journal_refuses_other_training_epochs(tmp_path):
     refused = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert refused.exit_code == 1
     assert "differs in: reward.epochs: journal 1, now 2)" in refused.output, refused.output
+
+
+def test_a_journal_of_an_earlier_format_says_so(tmp_path):
+    space, cost, reward, cost_range = additive(4, layers=3, options=3)
+    journal = tmp_path / "j.sqlite"
+    ln.search(space, reward, cost, cost_range, journal=journal, progress=False)
+    with sqlite3.connect(journal) as db:  # as written before: no format, cost on other archs
+        db.execute("DELETE FROM meta WHERE key='format'")
+        fp = json.loads(db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()[0])
+        fp["cost"] = [1.0, 2.0, 3.0]
+        db.execute("UPDATE meta SET value=? WHERE key='fingerprint'", (json.dumps(fp),))
+    db.close()
+    with pytest.raises(ln.LayerNASError, match="written by an earlier layernas.*that version"):
+        ln.search(space, reward, cost, cost_range, journal=journal, progress=False)

@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS costs (arch TEXT PRIMARY KEY, cost REAL NOT NULL);
 """
 
 RUNNING = "running"
+#: The journal's format (a journal without it was written before the cost was fingerprinted
+#: on architectures of the space alone).
+FORMAT = "2"
 
 
 @dataclass(frozen=True)
@@ -191,20 +194,25 @@ class Journal:
             self._db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (json.dumps(current),))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('created', ?)",
                              (str(time.time()),))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
             return
         stored = json.loads(row[0])
+        legacy = self._db.execute("SELECT 1 FROM meta WHERE key='format'").fetchone() is None
         if "reward" in current and "reward" not in stored:  # written before rewards declared
             stored["reward"] = current["reward"]           # settings: recognised from now on
             self._db.execute("UPDATE meta SET value=? WHERE key='fingerprint'",
                              (json.dumps(stored),))
         differ = _differences(stored, current)
         if differ:
-            hint = (
-                " (a cost function whose values are measured, not computed, must declare an "
-                "'identity' string so that a resume recognises it; see layernas.problem)"
-                if differ[0].startswith("cost") and len(differ) == 1
-                and isinstance(current["cost"], list) else ""
-            )
+            hint = ""
+            if differ[0].startswith("cost") and len(differ) == 1 and isinstance(
+                    current["cost"], list):
+                hint = (" (this journal was written by an earlier layernas, which recognised a "
+                        "cost by its values on other architectures: finish it with that version)"
+                        if legacy else
+                        " (a cost function whose values are measured, not computed, must "
+                        "declare an 'identity' string so that a resume recognises it; see "
+                        "layernas.problem)")
             raise LayerNASError(
                 f"journal {self.path} belongs to a different search (it differs in: "
                 f"{'; '.join(differ)}); resume with the original settings or use a new journal "
