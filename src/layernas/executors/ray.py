@@ -1,9 +1,10 @@
 """The Ray executor: trials as Ray tasks, on this machine or on a Ray cluster.
 
-``RayExecutor(address=..., resources=...)`` holds Ray's settings: the cluster to join and
-what each trial reserves. Without an address (and without ``RAY_ADDRESS`` set) it starts a private local Ray with
-``workers x num_cpus`` CPUs and stops it when the search ends; with an address it joins
-that cluster (see docs/ray.md). If this process already called ``ray.init``, that Ray
+``RayExecutor(address=..., resources=...)`` holds Ray's settings, checked when it is made:
+the cluster to join and what each trial reserves; started for a search, it is a
+:class:`RayPool`. Without an address (and without ``RAY_ADDRESS`` set) the pool starts a
+private local Ray with ``workers x num_cpus`` CPUs and stops it when the search ends; with
+an address it joins that cluster (see docs/ray.md). If this process already called ``ray.init``, that Ray
 is used as it is and left running.
 
 Each trial is one task with the per-trial resources (``num_cpus``, ``num_gpus``,
