@@ -13,10 +13,15 @@ Tests marked ``data`` read the public benchmark files through the same lookup as
 (``data_dir``, ``LAYERNAS_DATA``, the cache, else a download checked against pinned sha256).
 Before any of them runs, every file is found or downloaded once; when that is impossible (no
 data and no network) the session stops with one line saying what to set, not one error per test.
+
+Browser tests get ``tab``: a page of headless Debian chromium (``chromium``, session-wide, driven
+by playwright; without /usr/bin/chromium they fail).
 """
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -77,6 +82,65 @@ def ray_session():
         init_ray(num_cpus=2)
     yield ray
     ray.shutdown()
+
+
+#: Debian's chromium (installed by .ci/run); a test that needs it fails without it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: Screenshots are also kept here, to look at after a run.
+SHOTS = Path("/tmp/report-shots")
+
+#: Per chart div: visible, has plotly's SVG, and how many traces and drawn points it holds.
+CHARTS_JS = """() => Array.from(document.querySelectorAll('.chart')).map(el => ({
+  id: el.id,
+  visible: el.style.display !== 'none',
+  svg: el.querySelectorAll('.main-svg').length,
+  traces: (el.data || []).length,
+  points: el.querySelectorAll('.point, .scatterlayer path.js-line, .box path.box').length,
+  gl: el.querySelectorAll('canvas').length,
+  legend: Array.from(el.querySelectorAll('.legendtext')).map(t => t.textContent),
+}))"""
+
+
+@dataclass
+class Tab:
+    """A browser page with the console errors and uncaught exceptions it produced."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+
+    def charts(self) -> list[dict]:
+        return self.page.evaluate(CHARTS_JS)
+
+    def shot(self, path: Path, keep: str | None = None) -> None:
+        self.page.screenshot(path=str(path), full_page=True)
+        if keep:
+            SHOTS.mkdir(exist_ok=True)
+            shutil.copy(path, SHOTS / keep)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian chromium driven by playwright (fails, never skips, without it)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium):
+    """A fresh page that records console errors."""
+    page = chromium.new_page(viewport={"width": 1300, "height": 900})
+    opened = Tab(page)
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    yield opened
+    page.close()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -227,6 +227,28 @@ def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, stra
     click.echo("wrote " + ", ".join(str(p) for p in paths))
 
 
+@main.command("report")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True, help="HTML file to write.")
+@click.option("--cost-units", default="cost", show_default=True,
+              help="Cost axis label of a search, e.g. MAdds, MFLOPs, ms.")
+@click.option("--reward-units", default="reward", show_default=True,
+              help="Reward axis label of a search, e.g. 'accuracy %'.")
+def report_cmd(path: Path, output: Path, cost_units: str, reward_units: str) -> None:
+    """Write one self-contained HTML report of a search JOURNAL or a study directory PATH."""
+    from layernas.report import require
+    try:
+        require()
+        from layernas.report.data import Units
+        from layernas.report.page import write_report as write_html
+
+        write_html(path, output, Units(cost_units, reward_units))
+    except LayerNASError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB); open it in a browser")
+
+
 def _command_line(ctx: click.Context) -> str:
     """The invoked command with every option that was given (for reports to reproduce it)."""
     words = ["layernas", ctx.info_name or "study"]

@@ -121,7 +121,10 @@ class LayerNAS(Strategy):
         return self._done
 
     def bound(self) -> int:
-        sizes = [len(layer.options) for layer in self.problem.space.layers]
+        return self.bound_for([len(layer.options) for layer in self.problem.space.layers])
+
+    def bound_for(self, sizes: list[int]) -> int:
+        """The bound for a space whose layers have ``sizes`` options (no ``setup`` needed)."""
         return sizes[0] + self.keep * sum(self.pass_buckets()) * sum(sizes[1:])
 
     def remaining(self) -> int:
