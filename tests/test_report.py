@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import layernas as ln
 from layernas.cli import main
 from layernas.journal import read_journal
-from layernas.report.data import pareto_front, search_data
+from layernas.report.data import pareto_front, search_data, strategy_name
 
 pytestmark = pytest.mark.data
 
@@ -113,19 +113,21 @@ def test_search_report_in_browser(searched, tmp_path, tab):
 
 def test_study_report_in_browser(tmp_path, tab):
     out_dir = tmp_path / "study"
+    out = tmp_path / "study.html"
     ran = CliRunner().invoke(main, ["study", "--runs", "3", "--budget", "30", "--workers", "1",
-                                    "--out", str(out_dir), "--no-progress"])
+                                    "--out", str(out_dir), "--no-progress", "--report", str(out)])
     assert ran.exit_code == 0, ran.output
-    out = report(out_dir, tmp_path / "study.html")
+    assert f"report: {out}" in ran.output
     tab.page.goto(out.as_uri())
     tab.page.wait_for_function("document.querySelectorAll('.chart .main-svg').length >= 2")
     charts = {c["id"]: c for c in tab.charts()}
     assert set(charts) == {"study-anytime", "study-regret"}
-    names = ["LayerNAS H=100", "random", "evolution", "REINFORCE", "PPO"]
-    assert charts["study-anytime"]["legend"][:5] == names
+    summary = json.loads((out_dir / "summary.json").read_text())
+    names = [strategy_name(s["config"]) for s in summary["strategies"].values()]
+    assert {"LayerNAS H=100", "random", "evolution", "REINFORCE", "PPO"} <= set(names)
+    assert charts["study-anytime"]["legend"] == names
     assert charts["study-anytime"]["traces"] == 3 * len(names)  # band low, band high, median
     assert charts["study-regret"]["traces"] == len(names) and charts["study-regret"]["points"] > 0
-    summary = json.loads((out_dir / "summary.json").read_text())
     rows = tab.page.locator("table.summary tbody tr")
     assert rows.count() == len(names)
     assert rows.nth(0).locator("td").nth(3).text_content() == (
@@ -148,3 +150,37 @@ def test_report_errors(tmp_path):
     assert bad.exit_code != 0 and "is not a readable layernas journal" in bad.output
     empty = CliRunner().invoke(main, ["report", str(tmp_path), "-o", str(tmp_path / "r.html")])
     assert empty.exit_code != 0 and "is not a study directory" in empty.output
+
+
+BURGER = """
+[space]
+layers = [
+  { name = "bun", options = ["lettuce wrap", "plain bun", "sesame bun", "brioche"] },
+  { name = "patty", options = ["veggie", "chicken", "beef", "wagyu"], default = "veggie" },
+]
+
+[search]
+cost = "burger:price"
+reward = "burger:taste"
+cost_range = [5, 7]
+journal = "burger.sqlite"
+"""
+
+
+def test_search_says_where_the_report_is(tmp_path):
+    (tmp_path / "burger.py").write_text(
+        "def price(b):\n    return 2.0 * len(b[0]) / len(b[1])\n\n"
+        "def taste(b):\n    return float(len(b[0]) + len(b[1]))\n")
+    config = tmp_path / "burger.toml"
+    config.write_text(BURGER)
+    said = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
+    assert said.exit_code == 0, said.output
+    journal = tmp_path / "burger.sqlite"
+    assert f"report: layernas report {journal} -o report.html" in said.output
+    html = tmp_path / "burger.html"
+    wrote = CliRunner().invoke(main, ["search", str(config), "--no-progress", "--report", str(html)])
+    assert wrote.exit_code == 0 and f"report: {html}" in wrote.output, wrote.output
+    assert "winner #" in html.read_text()
+    config.write_text(BURGER.replace('journal = "burger.sqlite"', ""))
+    refused = CliRunner().invoke(main, ["search", str(config), "--report", str(html)])
+    assert refused.exit_code != 0 and "--report needs a journal" in refused.output

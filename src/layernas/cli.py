@@ -27,6 +27,34 @@ def main() -> None:
     """Cost-constrained neural architecture search (LayerNAS and baselines)."""
 
 
+REPORT_OPTION = click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the HTML report (layernas report) to this file.")
+
+
+def _report(path: Path | None, html: Path | None) -> None:
+    """Write the report of a journal or study directory to ``html``, else say how to."""
+    if path is None:
+        return
+    if html is None:
+        click.echo(f"report: layernas report {shlex.quote(str(path))} -o report.html")
+    else:
+        _write_report(path, html)
+
+
+def _write_report(path: Path, html: Path, cost_units: str = "", reward_units: str = "") -> None:
+    from layernas.report import require
+    try:
+        require()
+        from layernas.report.data import Units
+        from layernas.report.page import write_report as write_html
+
+        write_html(path, html, Units(cost_units, reward_units))
+    except LayerNASError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"report: {html} ({html.stat().st_size / 1e6:.1f} MB); open it in a browser")
+
+
 @main.command("search")
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--budget", type=click.IntRange(min=1), help="Max trained candidates (overrides the config).")
@@ -44,8 +72,10 @@ def main() -> None:
               help="On resume, keep the journal's failed trials instead of training them again.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: a bar on a terminal, else one line per trial).")
+@REPORT_OPTION
 def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_trial,
-               gpus_per_trial, timeout, retries, journal, out, keep_failed, progress) -> None:
+               gpus_per_trial, timeout, retries, journal, out, keep_failed, progress,
+               report) -> None:
     """Run the search described by the TOML file CONFIG (see layernas.config)."""
     try:
         cfg = load_config(config)
@@ -58,6 +88,8 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
             if gpus_per_trial is not None:
                 resources["num_gpus"] = gpus_per_trial
         journal = journal or (cfg.base / Path(run.journal).expanduser() if run.journal else None)
+        if report and not journal:
+            raise LayerNASError("--report needs a journal: give --journal or set one in the config")
         cost_range = cfg.cost_range or MaxCostFraction(cfg.max_cost_fraction)
         out = out or (cfg.base / run.out if run.out else None)
         result = search(
@@ -85,6 +117,7 @@ def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_tr
     _print_result(cfg.space.names, result)
     if journal:
         click.echo(f"journal: {journal}  (layernas show {journal})")
+    _report(journal, report)
     if out and result.best is not None:
         export = getattr(cfg.problem, "export", None)
         if export is None:
@@ -202,8 +235,9 @@ def show_cmd(journal: Path, limit: int) -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Benchmark data root.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@REPORT_OPTION
 def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, strategies, buckets,
-              keep, seed, reward_noise, max_stall, workers, data_dir, out, progress) -> None:
+              keep, seed, reward_noise, max_stall, workers, data_dir, out, progress, report) -> None:
     """Compare strategies over many seeded runs on a tabular benchmark; write a report to OUT."""
     if cost_range is not None and max_cost_fraction is not None:
         raise click.UsageError("give --cost-range or --max-cost-fraction, not both")
@@ -225,28 +259,39 @@ def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, stra
     click.echo(f"oracle {result.oracle.reward:.4f} {tuple(result.oracle.arch)}; "
                f"{len(result.records)} runs in {result.seconds:.1f} s")
     click.echo("wrote " + ", ".join(str(p) for p in paths))
+    _report(out, report)
 
 
 @main.command("report")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("report.html"), show_default=True, help="HTML file to write.")
-@click.option("--cost-units", default="cost", show_default=True,
-              help="Cost axis label of a search, e.g. MAdds, MFLOPs, ms.")
-@click.option("--reward-units", default="reward", show_default=True,
-              help="Reward axis label of a search, e.g. 'accuracy %'.")
+@click.option("--cost-units", default="", help="Units of a search's cost, e.g. MAdds, MFLOPs, ms.")
+@click.option("--reward-units", default="", help="Units of a search's reward, e.g. 'accuracy %'.")
 def report_cmd(path: Path, output: Path, cost_units: str, reward_units: str) -> None:
     """Write one self-contained HTML report of a search JOURNAL or a study directory PATH."""
+    _write_report(path, output, cost_units, reward_units)
+
+
+@main.command("dashboard")
+@click.argument("journal", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="TCP port (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 makes the page reachable from other machines).")
+@click.option("--cost-units", default="", help="Units of the cost, e.g. MAdds, MFLOPs, ms.")
+@click.option("--reward-units", default="", help="Units of the reward, e.g. 'accuracy %'.")
+def dashboard_cmd(journal: Path, port: int, host: str, cost_units: str, reward_units: str) -> None:
+    """Serve a live page of the search writing JOURNAL (read-only; updates every 2 s)."""
     from layernas.report import require
     try:
-        require()
+        require("aiohttp")
+        from layernas.report.dashboard import serve
         from layernas.report.data import Units
-        from layernas.report.page import write_report as write_html
 
-        write_html(path, output, Units(cost_units, reward_units))
+        serve(journal, host, port, Units(cost_units, reward_units), announce=click.echo)
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB); open it in a browser")
 
 
 def _command_line(ctx: click.Context) -> str:

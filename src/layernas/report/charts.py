@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from layernas.report.data import axis
+
 #: Above this many points a scatter is drawn with WebGL.
 WEBGL_FROM = 1000
 COLORS = qualitative.Plotly
@@ -101,7 +103,7 @@ def cost_reward(data: dict[str, Any]) -> go.Figure:
     fig.add_vrect(x0=lo, x1=hi, fillcolor=RANGE_FILL, line_width=0, layer="below",
                   annotation_text="target range", annotation_position="top left")
     return _layout(fig, f"Cost vs reward of {len(t['number'])} trials",
-                   f"cost ({units['cost']})", f"reward ({units['reward']})")
+                   axis("cost", units["cost"]), axis("reward", units["reward"]))
 
 
 def _secs(value: float | None) -> str:
@@ -124,7 +126,7 @@ def anytime(data: dict[str, Any]) -> go.Figure:
         if bound > 2 * max(n, 1):  # do not squash the curve into the axis' first pixels
             fig.update_xaxes(range=[0, max(n, 1) * 1.05])
             title += f" (bound {bound:,}, off the axis)"
-    return _layout(fig, title, "candidates trained", f"best in-range reward ({units['reward']})",
+    return _layout(fig, title, "candidates trained", axis("best in-range reward", units["reward"]),
                    height=380)
 
 
@@ -163,10 +165,10 @@ def kept(data: dict[str, Any]) -> go.Figure:
             legend.add(parent)
         fig.add_vrect(x0=lo, x1=hi, fillcolor=RANGE_FILL, line_width=0, layer="below",
                       row=row, col=1)
-        fig.update_yaxes(title_text=units["reward"], row=row, col=1)
+        fig.update_yaxes(title_text=axis("reward", units["reward"]), row=row, col=1)
     _layout(fig, "Kept by the strategy per layer (LayerNAS: memorial tables)", "", "",
             height=140 + 190 * len(tables))
-    fig.update_xaxes(title_text=f"cost ({units['cost']}); bars: the kept candidate's bucket",
+    fig.update_xaxes(title_text=axis("cost", units["cost"]) + "; bars: the kept candidate's bucket",
                      row=len(tables), col=1)
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
                               "xanchor": "right"})

@@ -25,16 +25,21 @@ from layernas.study.curves import quantile_columns
 from layernas.study.report import CURVES_CSV, SUMMARY_JSON
 
 #: How the README names strategies (LayerNAS gets its H, and K when it is not 1).
-STRATEGY_NAMES = {"random": "random", "evolution": "evolution", "reinforce": "REINFORCE",
+STRATEGY_NAMES = {"layernas-tr": "LayerNAS-TR", "random": "random", "evolution": "evolution", "reinforce": "REINFORCE",
                   "ppo": "PPO", "exhaustive": "exhaustive"}
 
 
 @dataclass(frozen=True)
 class Units:
-    """Axis labels of a search's cost and reward (a journal does not record them)."""
+    """Units of a search's cost and reward, e.g. "MAdds" and "accuracy %" ("": unknown)."""
 
-    cost: str = "cost"
-    reward: str = "reward"
+    cost: str = ""
+    reward: str = ""
+
+
+def axis(name: str, unit: str) -> str:
+    """``name (unit)``, or ``name`` when the unit is unknown."""
+    return f"{name} ({unit})" if unit else name
 
 
 def strategy_name(config: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from plotly.offline import get_plotlyjs
 
 from layernas.report import charts
-from layernas.report.data import Units, search_data, study_data
+from layernas.report.data import Units, axis, search_data, study_data
 
 #: Chart divs of each page kind, in page order (a chart without data is hidden).
 CHARTS = {"search": ["cost-reward", "anytime", "kept"], "study": ["study-anytime", "study-regret"]}
@@ -111,8 +111,8 @@ def _search_sections(data: dict[str, Any]) -> dict[str, str]:
     )
     kept = "".join(
         f"<h3>{html.escape(k['layer'])}</h3>" + _table(
-            ["rank", f"bucket ({units['cost']})", "architecture", f"cost ({units['cost']})",
-             f"reward ({units['reward']})", "pass", "trained children in next layer"],
+            ["rank", axis("bucket", units["cost"]), "architecture", axis("cost", units["cost"]),
+             axis("reward", units["reward"]), "pass", "trained children in next layer"],
             [[k["rank"][i], charts._span(k["bucket"][i]), k["arch"][i], _num(k["cost"][i]),
               _num(k["reward"][i]), k["round"][i], k["children"][i]]
              for i in range(len(k["rank"]))], "kept")
@@ -187,13 +187,16 @@ function show(parts) {
   for (const [id, text] of Object.entries(parts.sections)) {
     const el = document.getElementById(id); if (el) el.innerHTML = text;
   }
+  const drawn = [];
   for (const el of document.querySelectorAll(".chart")) {
     const fig = parts.figures[el.id];
     el.style.display = fig ? "" : "none";
-    if (fig) Plotly.react(el, fig.data, fig.layout, {responsive: true});
+    if (fig) drawn.push(Plotly.react(el, fig.data, fig.layout, {responsive: true}));
   }
+  return Promise.all(drawn);
 }
-show(PARTS);
+// ms from navigation start until every chart is drawn (read by tests and bench/report_scale.py)
+show(PARTS).then(() => { window.layernasRendered = performance.now(); });
 """
 
 LIVE = """
