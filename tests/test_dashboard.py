@@ -78,6 +78,7 @@ def stop(process):
         process.wait(timeout=20)
 
 
+@pytest.mark.slow
 def test_dashboard_follows_a_running_search(tmp_path, tab):
     (tmp_path / "slow.py").write_text(SLOW)
     (tmp_path / "search.toml").write_text(CONFIG)

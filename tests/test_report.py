@@ -111,6 +111,7 @@ def test_search_report_in_browser(searched, tmp_path, tab):
     assert tab.errors == []
 
 
+@pytest.mark.slow
 def test_study_report_in_browser(tmp_path, tab):
     out_dir = tmp_path / "study"
     out = tmp_path / "study.html"
@@ -152,27 +153,9 @@ def test_report_errors(tmp_path):
     assert empty.exit_code != 0 and "is not a study directory" in empty.output
 
 
-BURGER = """
-[space]
-layers = [
-  { name = "bun", options = ["lettuce wrap", "plain bun", "sesame bun", "brioche"] },
-  { name = "patty", options = ["veggie", "chicken", "beef", "wagyu"], default = "veggie" },
-]
 
-[search]
-cost = "burger:price"
-reward = "burger:taste"
-cost_range = [5, 7]
-journal = "burger.sqlite"
-"""
-
-
-def test_search_says_where_the_report_is(tmp_path):
-    (tmp_path / "burger.py").write_text(
-        "def price(b):\n    return 2.0 * len(b[0]) / len(b[1])\n\n"
-        "def taste(b):\n    return float(len(b[0]) + len(b[1]))\n")
-    config = tmp_path / "burger.toml"
-    config.write_text(BURGER)
+def test_search_says_where_the_report_is(tmp_path, burger_config):
+    config = burger_config()
     said = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert said.exit_code == 0, said.output
     journal = tmp_path / "burger.sqlite"
@@ -181,6 +164,6 @@ def test_search_says_where_the_report_is(tmp_path):
     wrote = CliRunner().invoke(main, ["search", str(config), "--no-progress", "--report", str(html)])
     assert wrote.exit_code == 0 and f"report: {html}" in wrote.output, wrote.output
     assert "winner #" in html.read_text()
-    config.write_text(BURGER.replace('journal = "burger.sqlite"', ""))
+    config = burger_config(replace={'journal = "burger.sqlite"': ""})
     refused = CliRunner().invoke(main, ["search", str(config), "--report", str(html)])
     assert refused.exit_code != 0 and "--report needs a journal" in refused.output

@@ -20,7 +20,7 @@ import numpy as np
 
 from layernas.errors import LayerNASError
 from layernas.journal import JournalRow, JournalView, read_journal
-from layernas.strategies import STRATEGIES
+from layernas.strategies import make
 from layernas.study.curves import quantile_columns
 from layernas.study.report import CURVES_CSV, SUMMARY_JSON
 
@@ -114,10 +114,13 @@ def _trial(t: JournalRow, names: list[str]) -> dict[str, Any]:
 def strategy_bound(fingerprint: dict[str, Any]) -> int | None:
     """The strategy's bound on trained candidates for this space (LayerNAS's), if it has one."""
     config = dict(fingerprint["strategy"])
-    cls = STRATEGIES.get(config.pop("strategy", None))
-    if not hasattr(cls, "bound_for"):
+    try:
+        strategy = make(config.pop("strategy", None), **config)
+    except LayerNASError:  # a strategy this installation does not have: no bound shown
         return None
-    return cls(**config).bound_for([len(layer["options"]) for layer in fingerprint["space"]])
+    if not hasattr(strategy, "bound_for"):
+        return None
+    return strategy.bound_for([len(layer["options"]) for layer in fingerprint["space"]])
 
 
 def pareto_front(trials: list[JournalRow]) -> list[int]:
