@@ -148,7 +148,7 @@ def test_report_errors(tmp_path):
     other = tmp_path / "other.sqlite"
     sqlite3.connect(other).execute("CREATE TABLE x (y)").connection.close()
     bad = CliRunner().invoke(main, ["report", str(other), "-o", str(tmp_path / "r.html")])
-    assert bad.exit_code != 0 and "is not a readable layernas journal" in bad.output
+    assert bad.exit_code != 0 and "is not a layernas journal" in bad.output
     empty = CliRunner().invoke(main, ["report", str(tmp_path), "-o", str(tmp_path / "r.html")])
     assert empty.exit_code != 0 and "is not a study directory" in empty.output
 
