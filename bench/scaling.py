@@ -21,22 +21,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 import layernas as ln
-from layernas.config import load_config
-from layernas.problem import extreme_options
+from layernas.config import SearchConfig, load_config
 
 CONFIG = Path(__file__).parents[1] / "examples" / "digits.toml"
 
 
-def run(cfg, cost_range, budget: int, executor: str, workers: int) -> tuple[float, ln.SearchResult]:
-    start = time.perf_counter()
-    result = ln.search(cfg.space, reward=cfg.reward, cost=cfg.cost, cost_range=cost_range,
-                       strategy=cfg.strategy, budget=budget, seed=cfg.run.seed,
-                       workers=workers, executor=executor, progress=False)
-    return time.perf_counter() - start, result
+def run(cfg: SearchConfig, budget: int, executor: str,
+        workers: int) -> tuple[float, ln.SearchResult]:
+    """One fresh search (its own new journal) of ``cfg`` on ``executor``."""
+    with tempfile.TemporaryDirectory() as folder:
+        cfg = cfg.with_overrides(budget=budget, executor=executor, workers=workers,
+                                 journal=Path(folder) / "journal.sqlite")
+        start = time.perf_counter()
+        result = cfg.run(progress=False)
+        return time.perf_counter() - start, result
 
 
 def main() -> None:
@@ -49,9 +54,7 @@ def main() -> None:
 
     cfg = load_config(CONFIG)
     threads = getattr(cfg.reward, "threads", None)
-    priciest = extreme_options(cfg.space, cfg.cost)[1]
-    cost_range = (0.0, cfg.max_cost_fraction * float(cfg.cost(priciest)))
-    cfg.reward(priciest)  # load the data set and warm up torch in this process
+    cfg.reward(cfg.space.sample(np.random.default_rng(0)))  # load the data, warm up torch
     print(f"digits search, budget {args.budget}, {args.workers} workers, torch threads per "
           f"trial: {threads}, {os.cpu_count()} CPUs")
 
@@ -68,7 +71,7 @@ def main() -> None:
     print(f"{'executor':>8} {'workers':>7} {'seconds':>8} {'cand/s':>7} {'speedup':>8}")
     for name in runs:
         workers = 1 if name == "inline" else args.workers
-        seconds, result = run(cfg, cost_range, args.budget, name, workers)
+        seconds, result = run(cfg, args.budget, name, workers)
         rate = result.trained / seconds
         baseline = baseline or (rate if name == "inline" else None)
         speedup = f"{rate / baseline:.2f}x" if baseline else "-"

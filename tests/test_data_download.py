@@ -112,7 +112,7 @@ def test_download_verifies_and_caches(roots: dict[str, Path], xdg: Path, server:
     assert [p.name for p in cache.rglob("*")] == ["nas-bench-macro", "nas-bench-macro_cifar10.json"]
     load("nas-bench-macro", seed=2)  # now found in the cache
     assert len(server.paths) == 1
-    assert (got.arch, got.reward) == (expected.arch, expected.reward)
+    assert got == expected
 
 
 def test_corrupt_download_leaves_nothing(xdg: Path, server: Server) -> None:

@@ -19,13 +19,13 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def test_config_loads(name, space, layers):
     cfg = load_config(EXAMPLES / name)
     assert cfg.problem.model_space.name == space and len(cfg.space) == layers
-    assert cfg.max_cost_fraction in (0.75, 0.85) and cfg.run.budget == 40
+    assert cfg.search.max_cost_fraction in (0.75, 0.85) and cfg.search.budget == 40
 
 
 def test_v3_large_config_loads():
     cfg = load_config(EXAMPLES / "digits_v3_large.toml")
     assert cfg.problem.model_space.kwargs["variant"] == "large" and len(cfg.space) == 40
-    assert cfg.max_cost_fraction == 0.85 and cfg.run.budget == 80
+    assert cfg.search.max_cost_fraction == 0.85 and cfg.search.budget == 80
 
 
 def test_v2_1_4x_config_scales_widths():

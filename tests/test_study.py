@@ -91,7 +91,7 @@ def test_summary_statistics(noisy_macro: study.StudyResult) -> None:
     assert noisy_macro.oracle == oracle
     for summary in study.summarize(noisy_macro):
         records = noisy_macro.of(summary.label)
-        regrets = np.array([oracle.reward - r.best_final for r in records])
+        regrets = np.array([oracle.final - r.best_final for r in records])
         assert (regrets >= 0).all()
         assert summary.regret.median == pytest.approx(np.median(regrets))
         assert summary.regret.q25 == pytest.approx(np.quantile(regrets, 0.25))
@@ -118,9 +118,9 @@ def test_curves_are_flat_after_a_run_stops_and_end_at_the_answer() -> None:
                                         budget=80, runs=2))
     record = result.records[0]
     assert record.trained < 80 and record.stop_reason == "strategy finished"
-    matrix = regret_matrix(result.of(record.strategy), result.oracle.reward, 80)
+    matrix = regret_matrix(result.of(record.strategy), result.oracle.final, 80)
     assert (matrix[:, record.trained - 1 :] == matrix[:, -1:]).all()
-    assert matrix[0, -1] == result.oracle.reward - record.best_final
+    assert matrix[0, -1] == result.oracle.final - record.best_final
     assert (np.diff(matrix, axis=1) <= 0).all()  # noise-free table: regret never grows
     band = study.regret_bands(result)[record.strategy]
     assert band.median[-1] == study.summarize(result)[0].regret.median
@@ -190,7 +190,7 @@ def test_cli_study_writes_every_output(tmp_path) -> None:
     bench = ln.benchmarks.load("nats-sss", dataset="ImageNet16-120")
     assert setup["target_range"] == [0.0, 0.25 * bench.max_cost]
     oracle = bench.oracle((0.0, 0.25 * bench.max_cost))
-    assert summary["oracle"]["final"] == oracle.reward
+    assert summary["oracle"]["final"] == oracle.final
     assert list(summary["strategies"]) == ["layernas", "random", "evolution"]
     assert summary["strategies"]["layernas"]["bound"] == 8 + 2 * 10 * 32
     for stats in summary["strategies"].values():

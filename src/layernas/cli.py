@@ -12,10 +12,9 @@ import click
 
 from layernas.config import load_config
 from layernas.errors import LayerNASError, SearchStopped
-from layernas.executors import EXECUTORS, make_executor
+from layernas.executors import EXECUTORS
 from layernas.journal import read_journal
-from layernas.problem import MaxCostFraction
-from layernas.runner import SearchResult, search
+from layernas.runner import SearchResult
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
 from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
@@ -73,70 +72,32 @@ def _write_report(path: Path, html: Path, cost_units: str = "", reward_units: st
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: a bar on a terminal, else one line per trial).")
 @REPORT_OPTION
-def search_cmd(config, budget, seed, workers, executor, ray_address, cpus_per_trial,
-               gpus_per_trial, timeout, retries, journal, out, keep_failed, progress,
-               report) -> None:
+def search_cmd(config: Path, keep_failed: bool, progress: bool | None, report: Path | None,
+               **overrides) -> None:
     """Run the search described by the TOML file CONFIG (see layernas.config)."""
     try:
-        cfg = load_config(config)
-        run = cfg.run
-        resources = run.resources
-        if cpus_per_trial is not None or gpus_per_trial is not None:
-            resources = dict(resources or {})
-            if cpus_per_trial is not None:
-                resources["num_cpus"] = cpus_per_trial
-            if gpus_per_trial is not None:
-                resources["num_gpus"] = gpus_per_trial
-        journal = journal or (cfg.base / Path(run.journal).expanduser() if run.journal else None)
-        if report and not journal:
+        cfg = load_config(config).with_overrides(
+            retry_failed=False if keep_failed else None, **overrides)
+        if report and not cfg.journal:
             raise LayerNASError("--report needs a journal: give --journal or set one in the config")
-        cost_range = cfg.cost_range or MaxCostFraction(cfg.max_cost_fraction)
-        out = out or (cfg.base / run.out if run.out else None)
-        result = search(
-            cfg.space,
-            reward=cfg.reward,
-            cost=cfg.cost,
-            cost_range=cost_range,
-            strategy=cfg.strategy,
-            budget=budget or run.budget,
-            seed=run.seed if seed is None else seed,
-            workers=workers or run.workers,
-            journal=str(journal) if journal else None,
-            progress=progress,
-            executor=make_executor(executor or run.executor,
-                                   address=ray_address or run.ray_address, resources=resources),
-            timeout=run.timeout if timeout is None else timeout,
-            retries=run.retries if retries is None else retries,
-            retry_failed=not keep_failed,
-        )
+        result = cfg.run(progress=progress)
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
     except SearchStopped as stopped:
         click.echo(str(stopped), err=True)
         sys.exit(stopped.exit_code)
     _print_result(cfg.space.names, result)
-    if journal:
-        click.echo(f"journal: {journal}  (layernas show {journal})")
-    _report(journal, report)
-    if out and result.best is not None:
-        export = getattr(cfg.problem, "export", None)
-        if export is None:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "arch.json").write_text(json.dumps(_best_json(cfg.space.names, result), indent=2))
-        else:
-            export(result.best, out)
-        click.echo(f"winner exported to {out}")
-        metrics = json.loads((out / "arch.json").read_text()).get("metrics", {})
+    if cfg.journal:
+        click.echo(f"journal: {cfg.journal}  (layernas show {cfg.journal})")
+    _report(cfg.journal, report)
+    if cfg.out and result.best is not None:
+        metrics = cfg.export(result.best, cfg.out)
+        click.echo(f"winner exported to {cfg.out}")
         if "test_accuracy" in metrics:
             click.echo(
                 f"winner after {metrics['final_epochs']} epochs: test accuracy "
                 f"{metrics['test_accuracy']:.2f}% ({metrics['dataset']})"
             )
-
-
-def _best_json(names: list[str], result: SearchResult) -> dict:
-    best = result.best
-    return {"arch": dict(zip(names, best.arch)), "cost": best.cost, "reward": best.reward}
 
 
 def _print_result(names: list[str], result: SearchResult) -> None:
@@ -256,7 +217,7 @@ def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, stra
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("\n".join(results_table(summarize(result))))
-    click.echo(f"oracle {result.oracle.reward:.4f} {tuple(result.oracle.arch)}; "
+    click.echo(f"oracle {result.oracle.final:.4f} {tuple(result.oracle.arch)}; "
                f"{len(result.records)} runs in {result.seconds:.1f} s")
     click.echo("wrote " + ", ".join(str(p) for p in paths))
     _report(out, report)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layernas.benchmarks import macro, nats_official, nats_sss
-from layernas.benchmarks.benchmark import COSTS, Benchmark, TableBenchmark
+from layernas.benchmarks.benchmark import COSTS, Benchmark, Oracle, TableBenchmark
 from layernas.benchmarks.data import DataFile, locate_all
 from layernas.benchmarks.nats_official import NatsOfficialBenchmark
 from layernas.errors import LayerNASError
@@ -71,6 +71,6 @@ def load(
 
 
 __all__ = [
-    "BENCHMARKS", "DATA_FILES", "Benchmark", "NatsOfficialBenchmark", "TableBenchmark",
+    "BENCHMARKS", "DATA_FILES", "Benchmark", "NatsOfficialBenchmark", "Oracle", "TableBenchmark",
     "fetch_all", "load",
 ]

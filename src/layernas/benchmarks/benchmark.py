@@ -9,8 +9,8 @@ and ``final`` are one index computation and one array lookup.
   training seeds it is one seed's value, drawn as a fixed function of (``seed``, arch index): a
   repeated query gives the same number, another ``seed`` gives another draw.
 - ``final(arch)``: the reporting metric (the seed mean), used by ``oracle`` and for regret.
-- ``oracle((lo, hi))``: the best architecture by ``final`` whose cost lies in [lo, hi]; ties go
-  to the lower cost, then to the earlier architecture in product order.
+- ``oracle((lo, hi))``: the best architecture by ``final`` whose cost lies in [lo, hi], as an
+  :class:`Oracle`; ties go to the lower cost, then to the earlier architecture in product order.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import numpy as np
 
 from layernas.errors import LayerNASError
 from layernas.space import Arch, SearchSpace
-from layernas.trial import Trial
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -33,6 +32,16 @@ if TYPE_CHECKING:
 COSTS = ("flops", "params")
 UNITS = {"flops": "MFLOPs", "params": "M params"}
 _NOISE_SALT = 0x4C4E4153  # keeps the seed-draw stream apart from a strategy's default_rng(seed)
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """The true optimum over a cost range: ``final`` is its reporting metric (``final(arch)``,
+    e.g. the seed mean), not a reward a search observes."""
+
+    arch: Arch
+    cost: float
+    final: float
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -110,8 +119,8 @@ class Benchmark(ABC):
     def _known(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indices, costs, finals) of every architecture the oracle may choose from."""
 
-    def oracle(self, cost_range: Sequence[float]) -> Trial:
-        """The best architecture by ``final`` with cost in [lo, hi] (``number`` is -1)."""
+    def oracle(self, cost_range: Sequence[float]) -> Oracle:
+        """The best architecture by ``final`` with cost in [lo, hi]."""
         lo, hi = _check_range(cost_range)
         indices, costs, finals = self._known()
         inside = np.flatnonzero((costs >= lo) & (costs <= hi))
@@ -122,12 +131,7 @@ class Benchmark(ABC):
             )
         order = np.lexsort((indices[inside], costs[inside], -finals[inside]))
         best = inside[order[0]]
-        return Trial(
-            number=-1,
-            arch=self.arch_at(int(indices[best])),
-            cost=float(costs[best]),
-            reward=float(finals[best]),
-        )
+        return Oracle(self.arch_at(int(indices[best])), float(costs[best]), float(finals[best]))
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -63,7 +63,7 @@ def regret_bands(result: StudyResult) -> dict[str, Band]:
     budget = result.spec.budget
     bands = {}
     for label in result.labels:
-        matrix = regret_matrix(result.of(label), result.oracle.reward, budget)
+        matrix = regret_matrix(result.of(label), result.oracle.final, budget)
         bands[label] = Band(
             n=np.arange(1, budget + 1),
             median=quantile_columns(matrix, 0.5),
@@ -75,7 +75,7 @@ def regret_bands(result: StudyResult) -> dict[str, Band]:
 
 def csv_rows(result: StudyResult) -> Iterator[tuple]:
     """Rows of curves.csv: every run at n = 1..(its trained count); blanks before an answer."""
-    oracle = result.oracle.reward
+    oracle = result.oracle.final
     for record in result.records:
         at = step_index(record, record.trained)
         for n, j in enumerate(at, start=1):

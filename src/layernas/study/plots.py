@@ -43,7 +43,7 @@ class Series:
 
 def anytime_series(result: StudyResult) -> list[Series]:
     """Final metric = oracle - regret, so the regret's 75% quantile is the metric's 25%."""
-    oracle = result.oracle.reward
+    oracle = result.oracle.final
     return [
         Series(label, band.n, oracle - band.median, oracle - band.q75, oracle - band.q25)
         for label, band in regret_bands(result).items()
@@ -53,7 +53,7 @@ def anytime_series(result: StudyResult) -> list[Series]:
 def regret_samples(result: StudyResult) -> dict[str, list[float]]:
     """Per strategy, the final regret of every run (``inf`` where a run had no answer)."""
     return {
-        label: [regret(r, result.oracle.reward) for r in result.of(label)]
+        label: [regret(r, result.oracle.final) for r in result.of(label)]
         for label in result.labels
     }
 
@@ -81,7 +81,7 @@ def draw_anytime(result: StudyResult, path: Path) -> None:
         ax.fill_between(
             s.n[band], s.low[band], s.high[band], color=line.get_color(), alpha=0.2, lw=0
         )
-    oracle = result.oracle.reward
+    oracle = result.oracle.final
     ax.axhline(oracle, color="black", ls="--", lw=1, label=f"oracle {oracle:.2f}")
     ax.set_ylim(*_ylim(series, oracle))
     ax.set_xlim(1, result.spec.budget)

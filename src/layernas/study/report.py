@@ -89,7 +89,7 @@ def _write_summary(
     oracle = result.oracle
     data = {
         "setup": setup.data,
-        "oracle": {"arch": list(oracle.arch), "final": oracle.reward, "cost": oracle.cost},
+        "oracle": {"arch": list(oracle.arch), "final": oracle.final, "cost": oracle.cost},
         "strategies": {s.label: s.as_dict() for s in summaries},
     }
     path.write_text(json.dumps(_finite(data), indent=2) + "\n")
@@ -168,7 +168,7 @@ def _setup_lines(result: StudyResult, setup: Setup, summaries: list[StrategySumm
             f"- cost: {bench.cost_name} in {bench.units}; target range [{lo:.6g}, {hi:.6g}] = "
             f"{hi / bench.max_cost:.0%} of the largest model's {bench.max_cost:.6g}"
         ),
-        f"- oracle: {tuple(oracle.arch)}, {oracle.reward:.4f}, cost {oracle.cost:.6g}",
+        f"- oracle: {tuple(oracle.arch)}, {oracle.final:.4f}, cost {oracle.cost:.6g}",
         (
             f"- runs: {spec.runs} per strategy; seed {spec.seed}, run r seeded by "
             "`numpy.random.SeedSequence([seed, r])` (strategy, reward draw and noise)"

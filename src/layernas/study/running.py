@@ -18,11 +18,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from layernas.benchmarks import Benchmark, load
+from layernas.benchmarks import Benchmark, Oracle, load
 from layernas.runner import search
 from layernas.study.noise import NoisyReward
 from layernas.study.spec import StudySpec, run_seed
-from layernas.trial import Trial, beats
+from layernas.trial import beats
 from layernas.validate import positive_int
 
 
@@ -60,7 +60,7 @@ class StudyResult:
     spec: StudySpec
     bench: Benchmark
     cost_range: tuple[float, float]
-    oracle: Trial
+    oracle: Oracle
     records: list[RunRecord]
     seconds: float
 

@@ -110,7 +110,7 @@ class StrategySummary:
 
 def summarize(result: StudyResult) -> list[StrategySummary]:
     """Per strategy, in the spec's order."""
-    oracle = result.oracle.reward
+    oracle = result.oracle.final
     out = []
     for spec in result.spec.strategies:
         records = result.of(spec.label)

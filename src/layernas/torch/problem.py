@@ -70,8 +70,9 @@ class TrainingProblem:
         result = train(module, load(self.dataset), self.final_epochs, self.seed)
         return module, result
 
-    def export(self, best: Trial, out_dir: str | Path) -> Path:
-        """Retrain the winner longer, measure test accuracy, write arch.json + weights.pt."""
+    def export(self, best: Trial, out_dir: str | Path) -> dict[str, Any]:
+        """Retrain the winner longer, measure test accuracy, write arch.json + weights.pt;
+        returns the metrics (also in arch.json)."""
         module, result = self.final_training(best.arch)
         metrics = {
             "search_val_accuracy": best.reward,
@@ -83,4 +84,5 @@ class TrainingProblem:
         }
         if self.latency is not None:
             metrics[f"{self.cost_name}_ms"] = best.cost
-        return export.export(self.model_space, best.arch, module, out_dir, metrics)
+        export.export(self.model_space, best.arch, module, out_dir, metrics)
+        return metrics
