@@ -7,16 +7,26 @@ import io
 import re
 from pathlib import Path
 
+import layernas as ln
+
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
-def test_readme_example_prints_what_it_claims(tmp_path, monkeypatch):
-    code = re.search(r"```python\n(.*?)```", README, re.DOTALL).group(1)
+def test_readme_examples_print_what_they_claim(tmp_path, monkeypatch):
+    """The Python blocks, in order and sharing names (the strategy example uses the first's)."""
+    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    assert len(blocks) == 2
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - running the README is the test
-    claimed = [line.split("# ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
+    names: dict = {}
+    try:
+        with contextlib.redirect_stdout(out):
+            for code in blocks:
+                exec(compile(code, "README.md", "exec"), names)  # noqa: S102 - running the README
+    finally:
+        ln.strategies.STRATEGIES.pop("hill-climb", None)
+    claimed = [line.split("# ", 1)[1] for code in blocks for line in code.splitlines()
+               if line.startswith("print(")]
     assert out.getvalue().splitlines() == claimed
     assert (tmp_path / "burger.sqlite").exists()
 

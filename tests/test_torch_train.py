@@ -9,7 +9,7 @@ import torch
 
 from layernas import LayerNASError
 from layernas.torch.data import load
-from layernas.torch.reward import RewardFn
+from layernas.torch.reward import TrainingReward
 from layernas.torch.spaces import mobilenet_v2
 from layernas.torch.train import train
 
@@ -45,7 +45,7 @@ def test_bad_settings():
 
 @pytest.mark.slow
 def test_reward_is_picklable_and_deterministic():
-    reward = RewardFn(dataset="digits", epochs=1, space_kwargs=SMALL)
+    reward = TrainingReward(dataset="digits", epochs=1, space_kwargs=SMALL)
     clone = pickle.loads(pickle.dumps(reward))
     assert clone == reward
     assert reward.model_space().input_shape == (1, 8, 8)

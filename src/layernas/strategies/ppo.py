@@ -29,15 +29,12 @@ the same state.
 Defaults: ``clip=0.2`` is the PPO paper's best clip in its comparison of surrogates;
 ``epochs=4`` lies between the paper's 3 (Atari) and 10 (MuJoCo) and is OpenAI Baselines'
 ppo2 default; ``momentum=0.9`` is REINFORCE's. ``batch=20``, ``lr=0.1`` and
-``entropy=0.3`` are ours, from a check on NATS-Bench size (cifar10, cifar100,
-ImageNet16-120; cost at most half the largest model's FLOPs; 20 seeds; budgets of 300
-and 1000). A NAS budget is hundreds of architectures, not the paper's millions of frames:
-with the paper's lr 3e-4 the policy would barely leave uniform, while batches of 20 and
-lr 0.1 make 15 updates in 300 trials enough to concentrate, the clipping bounding how far
-one batch moves the policy. Without an entropy bonus the policy collapses onto a few
-architectures after about 300 trials and then proposes only known ones, so a larger
-budget goes unused; 0.3 kept the search exploring up to 1000 trials while costing little
-at 300 (0.5 cost more at 300).
+``entropy=0.3`` are ours (docs/benchmarks.md, "PPO's defaults", has the check they come
+from). A NAS budget is hundreds of architectures, not the paper's millions of frames: with
+the paper's lr 3e-4 the policy would barely leave uniform, while batches of 20 and lr 0.1
+make 15 updates in 300 trials, the clipping bounding how far one batch moves the policy.
+Without an entropy bonus the policy collapses onto a few architectures and then proposes
+only known ones, so a larger budget goes unused.
 """
 
 from __future__ import annotations

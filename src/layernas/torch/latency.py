@@ -14,22 +14,18 @@ has no ``parts``); each part is keyed by its input shape and its module ``repr``
 kernel, stride, groups, activation, SE), measured once in isolation the first time that key is
 seen, and the prediction is the sum of the parts' entries. Given its table the prediction is
 deterministic (``measure=False`` refuses unknown parts); the table saves to and loads from JSON.
-The plain sum reads 5-10% low (a part timed alone runs with its weights in cache);
-``calibrate`` removes that bias: it times a few whole networks and sets the table's ``scale``
-(the ratio of measured to summed latency with the least squared relative error), by which
-every prediction is multiplied; the scale is saved with the table. Accuracy
-(``bench/latency_predictor.py``, 30 random digits MobileNetV2 networks, one thread, 2-core
-machine, five runs): mean abs error 2.0-3.8% calibrated on 5 networks, 5.8-8.2% not;
-Pearson 0.996-0.999.
+The plain sum reads low (a part timed alone runs with its weights in cache); ``calibrate``
+removes that bias: it times a few whole networks and sets the table's ``scale`` (the ratio of
+measured to summed latency with the least squared relative error), by which every prediction
+is multiplied; the scale is saved with the table. Its accuracy (``bench/latency_predictor.py``)
+is in docs/benchmarks.md, "Latency predictor".
 
 Monotonicity: LayerNAS wants a layer's options to change the cost in the same direction
 whatever the other layers hold. The table is additive over blocks, so a block's options
 change only that block's entry (and the next block's input width). It is only roughly
-monotone on the tiny digits networks, where per-op overhead dominates: on 4 random digits
-MobileNetV2 architectures, changing one layer to its next option moved MAdds and predicted
-latency the same way in 73 of 99 cases (2 shared cores, other jobs running); the 26 others
-were mostly kernel 3/5/7 and width steps, whose time differences are within the noise.
-Measured latency (``measure_latency`` of the whole network) adds run-to-run noise on top.
+monotone on tiny networks, where per-op overhead dominates (docs/benchmarks.md has the
+count on digits MobileNetV2). Measured latency (``measure_latency`` of the whole network)
+adds run-to-run noise on top.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from layernas.space import Arch, SearchSpace
 from layernas.torch import export
 from layernas.torch.data import load
 from layernas.torch.latency import LatencyCost
-from layernas.torch.reward import RewardFn
+from layernas.torch.reward import TrainingReward
 from layernas.torch.spaces import ModelSpace
 from layernas.torch.train import TrainResult, train
 from layernas.trial import Trial
@@ -45,7 +45,7 @@ class TrainingProblem:
                  latency_calibration: int = 5, **space_kwargs: Any) -> None:
         self.space_name, self.dataset, self.epochs = space, dataset, epochs
         self.final_epochs, self.seed, self.space_kwargs = final_epochs, seed, space_kwargs
-        self.reward = RewardFn(space, dataset=dataset, epochs=epochs, seed=seed,
+        self.reward = TrainingReward(space, dataset=dataset, epochs=epochs, seed=seed,
                                space_kwargs=space_kwargs)
         self.model_space: ModelSpace = self.reward.model_space()
         self.cost_name = cost

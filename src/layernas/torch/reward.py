@@ -1,4 +1,4 @@
-"""RewardFn: a picklable reward function for the search runner (process pools, Ray).
+"""TrainingReward: a picklable reward function that trains (for process pools and Ray).
 
 It holds only plain values (model-space constructor name and arguments, dataset name,
 training settings) and rebuilds the space and data in whichever process calls it.
@@ -7,7 +7,7 @@ Calling it on an architecture seeds torch, builds the network, trains it with
 The space's ``input_shape`` and ``num_classes`` come from the dataset unless
 ``space_kwargs`` sets them.
 
-    reward = RewardFn("mobilenet_v2", dataset="digits", epochs=5, seed=0)
+    reward = TrainingReward("mobilenet_v2", dataset="digits", epochs=5, seed=0)
     model_space = reward.model_space()
     ln.search(model_space.space, reward=reward, cost=model_space.cost, cost_range=(lo, hi))
 """
@@ -26,7 +26,7 @@ from layernas.torch.train import TrainResult, train
 
 
 @dataclass(frozen=True)
-class RewardFn:
+class TrainingReward:
     """Validation accuracy (percent) of an architecture after proxy training."""
 
     space: str = "mobilenet_v2"

@@ -4,9 +4,9 @@ and report validation and test accuracy.
 Deterministic given ``seed``: the seed fixes the batch order and torch's global RNG (dropout),
 training runs with deterministic algorithms on ``threads`` CPU threads (both restored
 afterwards). The module's initial weights are the caller's: seed torch before building it
-(:class:`~layernas.torch.reward.RewardFn` does). Optimizer: AdamW with a cosine learning-rate
-decay to zero over all steps; cross-entropy loss; the last partial batch of an epoch is
-dropped (batch norm needs more than one example).
+(:class:`~layernas.torch.reward.TrainingReward` does). Optimizer: AdamW with a cosine
+learning-rate decay to zero over all steps; cross-entropy loss; the last partial batch of an
+epoch is dropped (batch norm needs more than one example).
 """
 
 from __future__ import annotations
