@@ -14,7 +14,6 @@ import argparse
 import statistics
 
 import layernas as ln
-from layernas.problem import extreme_options
 from layernas.torch.problem import TrainingProblem
 
 
@@ -28,9 +27,8 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         problem = TrainingProblem("mobilenet_v2", "digits", epochs=4, final_epochs=30, seed=seed)
-        largest = problem.cost(extreme_options(problem.space, problem.cost)[1])
         for strategy in (ln.LayerNAS(buckets=args.buckets, keep=1), ln.RandomSearch()):
-            result = ln.search(problem.space, problem.reward, problem.cost, (0, 0.5 * largest),
+            result = ln.search(problem.space, problem.reward, problem.cost, ln.MaxCostFraction(0.5),
                                strategy=strategy, budget=args.budget, seed=seed,
                                workers=args.workers, progress=False)
             _, final = problem.final_training(result.best.arch)

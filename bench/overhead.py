@@ -57,7 +57,7 @@ def through_runner(strategy: ln.Strategy, cost_range: tuple[float, float],
 
 def main() -> None:
     total = float(COSTS.max(axis=1).sum())
-    cost_range = (0.0, 0.5 * total)
+    cost_range = ln.MaxCostFraction(0.5).of(total)
     print(f"{LAYERS} layers x {OPTIONS} options, cost range {cost_range}, budget {BUDGET}")
     print(f"{'strategy':12} {'trials':>7} {'ask+tell us/trial':>18} {'search() us/trial':>18} "
           f"{'+ journal us/trial':>19}")

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import layernas as ln
-from layernas.problem import extreme_options
+from layernas.problem import Problem
 from layernas.torch import spaces
 from layernas.torch.problem import TrainingProblem
 
@@ -34,10 +34,10 @@ def main() -> None:
     for name in ("nats_sss", "nas_bench_macro", "mobilenet_v2"):
         print(f"MAdds counting, {name:16}: {counting_ms(name):6.1f} ms per new architecture")
     problem = TrainingProblem("mobilenet_v2", "digits", epochs=4)
-    largest = problem.cost(extreme_options(problem.space, problem.cost)[1])
+    cost_range = Problem(problem.space, problem.cost, ln.MaxCostFraction(0.5)).cost_range
     rng = np.random.default_rng(1)
     archs = [a for a in (problem.space.sample(rng) for _ in range(200))
-             if problem.cost(a) <= 0.5 * largest][:10]
+             if problem.cost(a) <= cost_range[1]][:10]
     seconds = []
     for arch in archs:
         start = time.perf_counter()
@@ -45,7 +45,7 @@ def main() -> None:
         seconds.append(time.perf_counter() - start)
     print(f"training, digits, 4 epochs, 1 thread: {statistics.mean(seconds):.2f} s per candidate "
           f"(median {statistics.median(seconds):.2f}, max {max(seconds):.2f}, {len(seconds)} archs)")
-    result = ln.search(problem.space, problem.reward, problem.cost, (0, 0.5 * largest),
+    result = ln.search(problem.space, problem.reward, problem.cost, cost_range,
                        strategy=ln.RandomSearch(), budget=12, workers=2, progress=False)
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -27,7 +27,7 @@ def test_search_then_show(burger_config, tmp_path):
     shown = CliRunner().invoke(main, ["show", str(journal), "--limit", "0"])
     assert shown.exit_code == 0, shown.output
     assert "best in range: #" in shown.output
-    assert '["brioche", "beef", "bacon"]' in shown.output
+    assert "  bun=brioche, patty=beef, topping=bacon" in shown.output
     assert "memorial tables" in shown.output and shown.output.count("patty") >= 1
     # the same command again resumes from the journal: nothing is trained twice
     rows = trial_rows(journal)

@@ -6,15 +6,18 @@ import json
 import os
 import shlex
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
+from layernas import display, strategies
 from layernas.config import load_config
 from layernas.errors import LayerNASError, SearchStopped
 from layernas.executors import EXECUTORS
 from layernas.journal import read_journal
 from layernas.runner import SearchResult
+from layernas.strategies.base import Progress
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
 from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
@@ -130,45 +133,83 @@ def _print_result(names: list[str], result: SearchResult) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
               help="Trials to list (the most recent); 0 lists all.")
 def show_cmd(journal: Path, limit: int) -> None:
-    """Print the trials, failures, best in range and memorial tables of a JOURNAL."""
+    """Print where the search of a JOURNAL stands: trials, failures, best in range, time spent,
+    what the strategy keeps (LayerNAS: memorial tables) and what is left."""
     try:
         view = read_journal(journal)
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
     fp = view.fingerprint
-    lo, hi = view.cost_range
     names = [layer["name"] for layer in fp["space"]]
-    counts: dict[str, int] = {}
-    for t in view.trials:
-        counts[t.status] = counts.get(t.status, 0) + 1
-    click.echo(f"strategy: {json.dumps(fp['strategy'])}  seed: {fp['seed']}  cost range: [{lo:g}, {hi:g}]")
-    click.echo(f"layers: {', '.join(names)}")
-    click.echo("trials: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) if counts else "trials: none")
+    units = fp.get("units", {})
+
+    def cost(value: float | None) -> str:
+        return display.quantity(value, units.get("cost"))
+
+    def reward(value: float | None) -> str:
+        return display.quantity(value, units.get("reward"))
+
+    def arch(key: str) -> str:
+        return display.arch(names, json.loads(key))
+
+    settings = dict(fp["strategy"])
+    name = settings.pop("strategy")
+    lo, hi = view.cost_range
+    click.echo(f"strategy: {name} ({', '.join(f'{k}={v}' for k, v in settings.items())}); "
+               f"seed {fp['seed']}; cost range [{cost(lo)}, {cost(hi)}]")
+    click.echo(f"layers ({len(names)}): {', '.join(names)}")
+    counts = Counter(t.status for t in view.trials)
+    times = [x for t in view.trials for x in (t.started, t.finished) if x is not None]
+    elapsed = max(times) - min(times) if times else 0.0
+    click.echo(f"trials: {', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
+               + (f"; elapsed {display.duration(elapsed)} from the first start to the last "
+                  "record" if times else ""))
+    progress = _progress(name, settings, view.kept, [len(layer["options"]) for layer in fp["space"]])
+    if progress is not None:
+        where = progress.where
+        if progress.table is not None and progress.where != "finished":
+            where += f" ({names[progress.table]})"
+        if progress.left:
+            done = counts.get("ok", 0) + counts.get("failed", 0)
+            pace = f", ~{display.duration(progress.left * elapsed / done)} at this pace" if done else ""
+            where += f"; at most {progress.left} more trainings{pace}"
+        click.echo(f"now: {where}")
+
     shown = view.trials if limit == 0 else view.trials[-limit:]
-    click.echo(f"\n{'#':>5} {'status':8} {'cost':>12} {'reward':>10} {'secs':>7}  arch")
+    if shown:
+        click.echo(f"\n{'#':>5}  {'status':8} {'cost':>12} {'reward':>9} {'time':>7}  architecture")
     for t in shown:
-        reward = "-" if t.reward is None else f"{t.reward:.4f}"
-        secs = "-" if t.duration is None else f"{t.duration:.2f}"
-        click.echo(f"{t.number:>5} {t.status:8} {t.cost:>12.6g} {reward:>10} {secs:>7}  {t.arch}")
+        secs = "-" if t.duration is None else display.duration(t.duration)
+        click.echo(f"{t.number:>5}  {t.status:8} {cost(t.cost):>12} {reward(t.reward):>9} "
+                   f"{secs:>7}  {arch(t.arch)}")
     failures = [t for t in view.trials if t.status == "failed"]
     if failures:
         click.echo("\nfailures:")
         for t in failures:
             reason = (t.error or "").strip().splitlines()[-1:] or ["?"]
-            click.echo(f"  #{t.number} {t.arch} after {t.attempts} attempt(s): {reason[0]}")
+            click.echo(f"  #{t.number} after {t.attempts} attempt(s): {reason[0]}  [{arch(t.arch)}]")
     best = view.best()
-    click.echo(
-        "\nbest in range: none" if best is None
-        else f"\nbest in range: #{best.number} reward {best.reward:.6g} cost {best.cost:.6g} {best.arch}"
-    )
+    click.echo("\nbest in range: none" if best is None else
+               f"\nbest in range: #{best.number}, reward {reward(best.reward)}, cost "
+               f"{cost(best.cost)}\n  {arch(best.arch)}")
     if view.kept:
-        click.echo("\nkept by the strategy (LayerNAS: memorial tables; table, pass, "
-                   "bucket [lo, hi), cost, reward, arch):")
+        click.echo("\nkept by the strategy (LayerNAS: memorial tables, the best per cost bucket):")
+        click.echo(f"  {'table':>12} {'pass':>4} {'bucket':>23} {'cost':>12} {'reward':>9}  "
+                   "architecture")
         for row in view.kept:
             label = names[row.table] if row.table < len(names) else str(row.table)
-            span = "-" if row.bucket is None else f"[{row.bucket[0]:.6g}, {row.bucket[1]:.6g})"
-            click.echo(f"  {label:>12} {row.round:>4} {span:>24} {row.cost:>12.6g} "
-                       f"{row.reward:>10.4f}  {row.arch}")
+            span = "-" if row.bucket is None else f"[{cost(row.bucket[0])}, {cost(row.bucket[1])})"
+            click.echo(f"  {label:>12} {row.round:>4} {span:>23} {cost(row.cost):>12} "
+                       f"{reward(row.reward):>9}  {arch(row.arch)}")
+
+
+def _progress(name: str, settings: dict, kept: list, sizes: list[int]) -> Progress | None:
+    """The strategy's own account of where its search stands, when it is registered here."""
+    try:
+        strategy = strategies.make(name, **settings)
+    except (LayerNASError, TypeError):  # a strategy of the user's, not imported here
+        return None
+    return strategy.progress(kept, sizes)
 
 
 @main.command("study")

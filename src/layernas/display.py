@@ -32,7 +32,9 @@ def quantity(value: float | None, units: str | None = None) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``12.3s``, ``5m 04s``, ``2h 03m``."""
+    """``40ms``, ``12.3s``, ``5m 04s``, ``2h 03m``."""
+    if seconds < 1:
+        return f"{seconds * 1e3:.0f}ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(round(seconds)), 60)

@@ -80,9 +80,11 @@ class JournalRow:
     error: str | None
     attempts: int
     duration: float | None
+    started: float | None = None  # time.time() of the latest attempt's start
+    finished: float | None = None
 
 
-_ROW_COLUMNS = "number, arch, cost, reward, status, error, attempts, duration"
+_ROW_COLUMNS = "number, arch, cost, reward, status, error, attempts, duration, started, finished"
 
 
 def declared_identity(fn: Any, what: str) -> str | dict[str, Any] | None:
@@ -107,7 +109,8 @@ def fingerprint(space: SearchSpace, cost: Any, reward: Any, cost_range: Any,
     The cost function by its declared identity, else by its own values on three
     architectures of the space (each layer's first option, last option, default); the reward
     by its declared identity, when it has one; ``cost_range`` as given (a pair, or a
-    :class:`~layernas.problem.MaxCostFraction`'s fraction).
+    :class:`~layernas.problem.MaxCostFraction`'s fraction); the ``units`` the cost and reward
+    declare (e.g. ``"MAdds"``, ``"%"``), for ``layernas show``.
     """
     from layernas.problem import MaxCostFraction, evaluate_cost
 
@@ -127,6 +130,9 @@ def fingerprint(space: SearchSpace, cost: Any, reward: Any, cost_range: Any,
     reward_identity = declared_identity(reward, "reward")
     if reward_identity is not None:
         fp["reward"] = reward_identity
+    units = {what: getattr(fn, "units", None) for what, fn in (("cost", cost), ("reward", reward))}
+    if any(isinstance(u, str) for u in units.values()):
+        fp["units"] = {what: u for what, u in units.items() if isinstance(u, str)}
     return fp
 
 

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from layernas.errors import LayerNASError
+from layernas.problem import MaxCostFraction
 from layernas.strategies import STRATEGIES, Strategy, make
-from layernas.validate import fraction, non_negative_int, number, positive_int
+from layernas.validate import non_negative_int, number, positive_int
 
 # every registered strategy but brute force and Optuna's samplers (an optional extra; ask for
 # them by name, e.g. --strategies layernas,optuna-tpe)
@@ -133,7 +134,7 @@ class StudySpec:
             positive_int(getattr(self, name), f"study {name}")
         non_negative_int(self.seed, "study seed")
         number(self.reward_noise, "reward_noise (accuracy points)", 0)
-        fraction(self.max_cost_fraction, "max_cost_fraction")
+        MaxCostFraction(self.max_cost_fraction)  # checks it
         if not self.strategies:
             raise LayerNASError("a study needs at least one strategy")
 
@@ -142,7 +143,7 @@ class StudySpec:
         if self.cost_range is not None:
             lo, hi = self.cost_range
             return float(lo), float(hi)
-        return 0.0, self.max_cost_fraction * max_cost
+        return MaxCostFraction(self.max_cost_fraction).of(max_cost)
 
     def describe(self) -> dict[str, Any]:
         """Plain data for summary.json."""

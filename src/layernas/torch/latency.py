@@ -192,6 +192,7 @@ class LatencyCost:
     Networks are built under ``torch.random.fork_rng`` so costing never moves torch's RNG.
     """
 
+    units = "ms"
     model_space: ModelSpace
     mode: str = "latency_table"
     threads: int = 1

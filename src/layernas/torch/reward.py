@@ -29,6 +29,8 @@ from layernas.torch.train import TrainResult, train
 class TrainingReward:
     """Validation accuracy (percent) of an architecture after proxy training."""
 
+    units = "%"
+
     space: str = "mobilenet_v2"
     dataset: str = "digits"
     epochs: int = 5

@@ -47,6 +47,8 @@ class ModelSpace:
         """MAdds of one example through the network of ``arch`` (memoised)."""
         return self._count(arch)[0]
 
+    cost.units = "MAdds"  # type: ignore[attr-defined]  # read by journals, for display
+
     def params(self, arch: Arch) -> int:
         """Parameter count of the network of ``arch`` (memoised)."""
         return self._count(arch)[1]
