@@ -141,7 +141,7 @@ def show_cmd(journal: Path, limit: int) -> None:
         raise click.ClickException(str(exc)) from None
     fp = view.fingerprint
     names = [layer["name"] for layer in fp["space"]]
-    units = fp.get("units", {})
+    units = view.units
 
     def cost(value: float | None) -> str:
         return display.quantity(value, units.get("cost"))

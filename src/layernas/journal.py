@@ -109,8 +109,7 @@ def fingerprint(space: SearchSpace, cost: Any, reward: Any, cost_range: Any,
     The cost function by its declared identity, else by its own values on three
     architectures of the space (each layer's first option, last option, default); the reward
     by its declared identity, when it has one; ``cost_range`` as given (a pair, or a
-    :class:`~layernas.problem.MaxCostFraction`'s fraction); the ``units`` the cost and reward
-    declare (e.g. ``"MAdds"``, ``"%"``), for ``layernas show``.
+    :class:`~layernas.problem.MaxCostFraction`'s fraction).
     """
     from layernas.problem import MaxCostFraction, evaluate_cost
 
@@ -130,10 +129,14 @@ def fingerprint(space: SearchSpace, cost: Any, reward: Any, cost_range: Any,
     reward_identity = declared_identity(reward, "reward")
     if reward_identity is not None:
         fp["reward"] = reward_identity
-    units = {what: getattr(fn, "units", None) for what, fn in (("cost", cost), ("reward", reward))}
-    if any(isinstance(u, str) for u in units.values()):
-        fp["units"] = {what: u for what, u in units.items() if isinstance(u, str)}
     return fp
+
+
+def declared_units(cost: Any, reward: Any) -> dict[str, str]:
+    """The ``units`` string attribute the cost and reward functions declare, when they do
+    (``"MAdds"``, ``"ms"``, ``"%"``): display only, so not part of the fingerprint."""
+    units = {what: getattr(fn, "units", None) for what, fn in (("cost", cost), ("reward", reward))}
+    return {what: u for what, u in units.items() if isinstance(u, str)}
 
 
 class Journal:
@@ -243,6 +246,10 @@ class Journal:
         """At most how many trials the search will have, as its runner last estimated it
         (budget, or what the strategy has left): ``layernas show`` tells what remains."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('planned', ?)", (json.dumps(total),))
+
+    def record_units(self, units: dict[str, str]) -> None:
+        """The units of costs and rewards (``declared_units``), for ``layernas show``."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('units', ?)", (json.dumps(units),))
 
     # -- trials ---------------------------------------------------------------------------
     def started(self, number: int, arch: Arch, cost: float, attempt: int) -> None:
@@ -412,6 +419,11 @@ class JournalView:
     def planned(self) -> int | None:
         """At most how many trials the search will have (its runner's latest estimate)."""
         return json.loads(self.meta.get("planned", "null"))
+
+    @property
+    def units(self) -> dict[str, str]:
+        """The units the cost and reward declared (``{"cost": "MAdds", "reward": "%"}``)."""
+        return json.loads(self.meta.get("units", "{}"))
 
     @property
     def cost_range(self) -> tuple[float, float]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from layernas.errors import LayerNASError, SearchStopped, TrialsFailed
 from layernas.executors import Executor, Outcome, Pool, default_executor, make_executor
-from layernas.journal import Journal, JournalRow, fingerprint
+from layernas.journal import Journal, JournalRow, declared_units, fingerprint
 from layernas.problem import CostCache, CostFn, CostRange, Problem, as_number
 from layernas.progress import Progress
 from layernas.space import Arch, SearchSpace, arch_key
@@ -197,6 +197,7 @@ def search(
         problem = Problem(space, CostCache(cost, store), cost_range)
         if store is not None:
             store.record_cost_range(problem.cost_range)
+            store.record_units(declared_units(cost, reward))
         strategy.setup(problem, settings.seed)
         run = _Run(problem, strategy, settings, store)
         with _stop_on_sigterm():
