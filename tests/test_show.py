@@ -6,6 +6,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from faulty import Crash, CrashAfter
 from synthetic import additive
 
 import layernas as ln
@@ -28,26 +29,27 @@ def test_durations_and_architectures():
 
 
 @pytest.mark.parametrize("options", [{}, {"start_buckets": 2}])
-def test_layernas_progress_bounds_what_is_left(options):
+def test_layernas_says_where_it_stands_from_its_snapshot(options):
     space, cost, reward, cost_range = additive(3, layers=4, options=4)
-    sizes = [len(layer.options) for layer in space.layers]
-
-    def run(budget=None):
-        return ln.search(space, reward, cost, cost_range, budget=budget, progress=False,
-                         strategy=ln.LayerNAS(buckets=4, keep=2, **options))
-
-    full = run()
+    names = space.names
     strategy = ln.LayerNAS(buckets=4, keep=2, **options)
-    start = strategy.progress([], sizes)
-    assert (start.where.split(",")[0], start.table, start.left) == ("layer 1 of 4", 0, full.bound)
-    assert strategy.progress(full.snapshot, sizes).where == "finished"
-    for budget in range(1, full.trained):
-        cut = run(budget)
-        now = strategy.progress(cut.snapshot, sizes)
-        assert full.trained - cut.trained <= now.left <= full.bound, (budget, now)
+    passes = len(strategy.pass_buckets())
+    assert strategy.where([], names).startswith("layer 1 of 4 (l0)")
+    seen = set()
+    for budget in range(1, 200):
+        cut = ln.search(space, reward, cost, cost_range, budget=budget, progress=False,
+                        strategy=ln.LayerNAS(buckets=4, keep=2, **options))
+        where = strategy.where(cut.snapshot, names)
+        seen.add(where)
+        if cut.stop_reason == "strategy finished":
+            assert where == "finished"
+            break
         latest = max((row.round for row in cut.snapshot), default=0)
-        closed = {row.table for row in cut.snapshot if row.round == latest}
-        assert now.table == len(closed) % len(sizes)  # 0: a pass ended, the next one starts
+        closed = len({row.table for row in cut.snapshot if row.round == latest}) % 4
+        assert where.startswith(f"layer {closed + 1} of 4 (l{closed})"), (budget, where)
+    assert {w.split(" (")[0] for w in seen} == {f"layer {i} of 4" for i in (1, 2, 3, 4)} | {
+        "finished"}
+    assert passes == 1 or any(f"pass {passes} of {passes}" in w for w in seen)
 
 
 UNITS = """
@@ -79,7 +81,7 @@ def test_show_a_search_cut_by_its_budget(burger_config, tmp_path):
     assert "strategy: layernas (" in text and "buckets=4" in text
     assert "cost range [700K MAdds, 900K MAdds]" in text
     assert re.search(r"trials: 10 ok; elapsed \d+ms from the first start", text)
-    assert "now: layer 2 of 3 (patty); at most 32 more trainings" in text
+    assert "now: layer 2 of 3 (patty)\n" in text  # the budget is spent: nothing more
     assert "best in range: #5, reward 95.00%, cost 700K MAdds\n" \
            "  bun=brioche, patty=beef, topping=no topping" in text
     assert re.search(r"bun +0 +\[400K MAdds, 500K MAdds\) +500K MAdds +65.00%  bun=brioche", text)
@@ -90,3 +92,16 @@ def test_show_a_search_cut_by_its_budget(burger_config, tmp_path):
     trained = int(re.search(r"trials: (\d+) ok", done.output).group(1))
     listed = re.findall(r"^ +(\d+)  ok ", done.output, re.M)
     assert trained > 5 and listed == [str(n) for n in range(trained - 5, trained)]
+
+
+def test_show_an_interrupted_search_says_what_is_left(tmp_path):
+    space, cost, reward, cost_range = additive(5, layers=4, options=4)
+    journal = tmp_path / "j.sqlite"
+    full = ln.search(space, reward, cost, cost_range, strategy=ln.LayerNAS(buckets=3),
+                     progress=False)
+    with pytest.raises(Crash):
+        ln.search(space, CrashAfter(reward, 7), cost, cost_range,
+                  strategy=ln.LayerNAS(buckets=3), journal=journal, progress=False)
+    text = CliRunner().invoke(main, ["show", str(journal)]).output
+    left = int(re.search(r"now: layer 2 of 4 \(l1\); at most (\d+) more trials", text).group(1))
+    assert full.trained - 7 <= left <= full.bound - 7

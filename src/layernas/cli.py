@@ -17,7 +17,6 @@ from layernas.errors import LayerNASError, SearchStopped
 from layernas.executors import EXECUTORS
 from layernas.journal import read_journal
 from layernas.runner import SearchResult
-from layernas.strategies.base import Progress
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
 from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
@@ -164,16 +163,14 @@ def show_cmd(journal: Path, limit: int) -> None:
     click.echo(f"trials: {', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
                + (f"; elapsed {display.duration(elapsed)} from the first start to the last "
                   "record" if times else ""))
-    progress = _progress(name, settings, view.kept, [len(layer["options"]) for layer in fp["space"]])
-    if progress is not None:
-        where = progress.where
-        if progress.table is not None and progress.where != "finished":
-            where += f" ({names[progress.table]})"
-        if progress.left:
-            done = counts.get("ok", 0) + counts.get("failed", 0)
-            pace = f", ~{display.duration(progress.left * elapsed / done)} at this pace" if done else ""
-            where += f"; at most {progress.left} more trainings{pace}"
-        click.echo(f"now: {where}")
+    now = [_where(name, settings, view.kept, names)]
+    left = None if view.planned is None else view.planned - len(view.trials)
+    if left:
+        pace = elapsed / len(view.trials) if view.trials else 0.0
+        now.append(f"at most {left} more trials"
+                   + (f", ~{display.duration(left * pace)} at this pace" if pace else ""))
+    if any(now):
+        click.echo("now: " + "; ".join(part for part in now if part))
 
     shown = view.trials if limit == 0 else view.trials[-limit:]
     if shown:
@@ -203,13 +200,13 @@ def show_cmd(journal: Path, limit: int) -> None:
                        f"{reward(row.reward):>9}  {arch(row.arch)}")
 
 
-def _progress(name: str, settings: dict, kept: list, sizes: list[int]) -> Progress | None:
+def _where(name: str, settings: dict, kept: list, layers: list[str]) -> str | None:
     """The strategy's own account of where its search stands, when it is registered here."""
     try:
         strategy = strategies.make(name, **settings)
     except (LayerNASError, TypeError):  # a strategy of the user's, not imported here
         return None
-    return strategy.progress(kept, sizes)
+    return strategy.where(kept, layers)
 
 
 @main.command("study")

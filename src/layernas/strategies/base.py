@@ -51,17 +51,6 @@ class KeptRow:
     round: int = 0
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Where a search stands, judged from its latest snapshot alone (``layernas show``):
-    ``where`` in words, the ``table`` being built (LayerNAS: the layer) and at most how many
-    trainings are ``left`` (None: unknown)."""
-
-    where: str
-    table: int | None = None
-    left: int | None = None
-
-
 class Strategy(ABC):
     """Base class: configuration lives in dataclass fields, run state is made by ``setup``."""
 
@@ -119,9 +108,10 @@ class Strategy(ABC):
         """The candidates the strategy currently keeps (empty for strategies that keep none)."""
         return []
 
-    def progress(self, kept: list[KeptRow], layer_sizes: list[int]) -> Progress | None:
-        """Where a search with this strategy's options stands, from the ``kept`` rows of its
-        latest snapshot and the space's option counts (no run state; None: it cannot tell)."""
+    def where(self, kept: list[KeptRow], layers: list[str]) -> str | None:
+        """Where a search with this strategy's options stands, in words, judged from the
+        ``kept`` rows of its latest snapshot and the space's layer names alone (no run state:
+        ``layernas show`` reads them from a journal); None when it cannot tell."""
         return None
 
     def config(self) -> dict[str, Any]:

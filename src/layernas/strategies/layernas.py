@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from layernas.errors import LayerNASError
 from layernas.space import Arch
-from layernas.strategies.base import KeptRow, Progress, Strategy
+from layernas.strategies.base import KeptRow, Strategy
 from layernas.validate import boolean, one_of, positive_int
 
 ORDERS = ("reward", "cost", "random")
@@ -214,29 +214,19 @@ class LayerNAS(Strategy):
             return [table[i] for i in self.rng.permutation(len(table))]
         return table  # already best reward first
 
-    def progress(self, kept: list[KeptRow], layer_sizes: list[int]) -> Progress:
-        """The layer (and pass) being searched and an upper bound on the trainings left: the
-        latest table's parents times the current layer's options, then ``bound()``'s terms
-        for the layers and passes still to come (repeats and unreachable children are free,
-        so fewer are trained)."""
+    def where(self, kept: list[KeptRow], layers: list[str]) -> str:
+        """The layer (and pass) being searched: the one after the latest pass's last table."""
         passes = self.pass_buckets()
-        run, layer, parents = 0, 0, 0
-        if kept:
-            run = max(row.round for row in kept)
-            layer = 1 + max(row.table for row in kept if row.round == run)
-            parents = sum(1 for row in kept if row.round == run and row.table == layer - 1)
-        if layer == len(layer_sizes):  # the pass is complete
+        run = max((row.round for row in kept), default=0)
+        layer = 1 + max((row.table for row in kept if row.round == run), default=-1)
+        if layer == len(layers):  # the pass is complete
             if run + 1 == len(passes):
-                return Progress("finished", None, 0)
+                return "finished"
             run, layer = run + 1, 0
-        # a later pass's first layer was trained by the first pass
-        current = layer_sizes[0] if run == layer == 0 else parents * layer_sizes[layer]
-        left = current + self.keep * passes[run] * sum(layer_sizes[layer + 1:]) + sum(
-            self.keep * h * sum(layer_sizes[1:]) for h in passes[run + 1:])
-        where = f"layer {layer + 1} of {len(layer_sizes)}"
+        where = f"layer {layer + 1} of {len(layers)} ({layers[layer]})"
         if len(passes) > 1:
             where += f", pass {run + 1} of {len(passes)} (H={passes[run]})"
-        return Progress(where, layer, left)
+        return where
 
     def snapshot(self) -> list[KeptRow]:
         """Per layer closed so far, its latest memorial table (best per bucket, cheapest first)."""
