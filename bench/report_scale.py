@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -23,9 +24,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import layernas as ln
+import plotly.graph_objects as go
+
 from layernas.report.data import Units
-from layernas.report.page import write_report
+from layernas.report.page import Rendered, html_page, write_report
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -86,7 +88,12 @@ def main() -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         renders = [render_seconds(browser, html.as_uri()) for _ in range(3)]
         print("browser render (navigation start to every chart drawn): "
-              + ", ".join(f"{s:.2f}" for s in renders) + " s")
+              + ", ".join(f"{s:.2f}" for s in renders) + f" s; load average {os.getloadavg()[0]:.1f}")
+        floor = out / "floor.html"  # plotly.js and one two-point chart: what any report costs
+        floor.write_text(html_page(Rendered("study", "floor", {}, {
+            "study-anytime": go.Figure(go.Scatter(x=[1, 2], y=[1, 2])).to_json()})))
+        print("the same for a page of plotly.js and one two-point chart: "
+              + ", ".join(f"{render_seconds(browser, floor.as_uri()):.2f}" for _ in range(3)) + " s")
 
         rates = {}
         for name in ("alone", "dashboard"):

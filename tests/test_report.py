@@ -3,17 +3,21 @@ Chromium (Debian's package; the tests fail without it)."""
 
 from __future__ import annotations
 
+import base64
 import json
+import platform
 import re
 import sqlite3
+from importlib.metadata import version
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import layernas as ln
 from layernas.cli import main
 from layernas.journal import read_journal
-from layernas.report.data import pareto_front, search_data, strategy_name
+from layernas.report.data import Units, pareto_front, search_data, strategy_name
 
 pytestmark = pytest.mark.data
 
@@ -22,6 +26,8 @@ LAYER_FAILS = 24  # channels2 = 24 makes the reward raise: real failures with th
 
 class FlakyTable:
     """The NATS-sss CIFAR-10 reward, raising for one option of one layer."""
+
+    units = "accuracy %"  # the journal records units for reports
 
     def __init__(self, bench):
         self.bench = bench
@@ -37,7 +43,11 @@ def searched(tmp_path_factory):
     """A LayerNAS search on the real NATS-sss table with a journal, some trials failing."""
     bench = ln.benchmarks.load("nats-sss", dataset="cifar10")
     journal = tmp_path_factory.mktemp("search") / "nats.sqlite"
-    result = ln.search(bench.space, reward=FlakyTable(bench), cost=bench.cost,
+    def flops(arch):
+        return bench.cost(arch)
+
+    flops.units = "MFLOPs"
+    result = ln.search(bench.space, reward=FlakyTable(bench), cost=flops,
                        cost_range=(0, 0.5 * bench.max_cost), strategy=ln.LayerNAS(buckets=5),
                        budget=300, seed=0, journal=str(journal), progress=False)
     return journal, result
@@ -47,6 +57,13 @@ def report(path, out, *extra):
     result = CliRunner().invoke(main, ["report", str(path), "-o", str(out), *extra])
     assert result.exit_code == 0, result.output
     return out
+
+
+def typed(array):
+    """A plotly typed array ({dtype, bdata, shape}) of a figure's JSON as numpy."""
+    values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    shape = array.get("shape")
+    return values.reshape([int(n) for n in str(shape).split(",")]) if shape else values
 
 
 def embedded(tab):
@@ -60,6 +77,11 @@ def test_search_data_matches_the_journal(searched):
     assert data["bound"] == result.bound and len(data["trials"]["number"]) == result.trained
     assert data["best"]["number"] == result.best.number and data["best"]["reward"] == result.best.reward
     assert data["counts"]["failed"] == len(result.failed) > 0
+    assert data["units"] == {"cost": "MFLOPs", "reward": "accuracy %"}
+    assert search_data(journal, Units(cost="GFLOPs"))["units"]["cost"] == "GFLOPs"  # overridden
+    assert dict(data["settings"])["versions (of the last process that wrote the journal)"] == (
+        f"python {platform.python_version()}, layernas {version('layernas')}, "
+        f"numpy {np.__version__}")
     assert all("injected" in f["error"] for f in data["failures"])
     # the Pareto front, against a brute-force check of every ok trial
     ok = [t for t in view.trials if t.status == "ok"]
@@ -67,9 +89,14 @@ def test_search_data_matches_the_journal(searched):
                  if (u.cost, -u.reward) < (t.cost, -t.reward) and u.reward >= t.reward}
     assert pareto_front(view.trials) == [t.number for t in sorted(ok, key=lambda t: t.cost)
                                          if t.number not in dominated]
-    # anytime: the best in-range reward so far, ending at the winner's
-    assert data["anytime"]["best"][-1] == result.best.reward
-    assert data["anytime"]["trained"][-1] == result.trained
+    # anytime: the steps of the best in-range reward so far, rising to the winner's
+    steps = data["anytime"]
+    assert steps["best"][-1] == result.best.reward and steps["total"] == result.trained
+    assert steps["best"] == sorted(steps["best"]) and steps["trained"] == sorted(steps["trained"])
+    finished = [t for t in view.trials if t.status != "running"]
+    for n, best in zip(steps["trained"], steps["best"]):
+        assert best == max(t.reward for t in finished[:n] if t.status == "ok"
+                           and data["cost_range"][0] <= t.cost <= data["cost_range"][1])
     # every memorial row of layers 1..4 that LayerNAS kept was expanded in the next layer
     # (children of an arch with channels2 = 24 fail, but are trained trials all the same)
     tables = data["kept"]
@@ -81,8 +108,7 @@ def test_search_data_matches_the_journal(searched):
 
 def test_search_report_in_browser(searched, tmp_path, tab):
     journal, result = searched
-    out = report(journal, tmp_path / "search.html", "--cost-units", "MFLOPs",
-                 "--reward-units", "accuracy %")
+    out = report(journal, tmp_path / "search.html")  # units as the journal recorded them
     page_html = out.read_text()
     assert not re.search(r"<script[^>]+src=", page_html)  # plotly.js inlined, nothing fetched
     tab.page.goto(out.as_uri())
@@ -104,9 +130,10 @@ def test_search_report_in_browser(searched, tmp_path, tab):
     axes = tab.page.locator("#cost-reward .xtitle").text_content()
     assert axes == "cost (MFLOPs)"
     # the plotted points are the journal's: cost and reward of every ok trial
-    figure = embedded(tab)["figures"]["cost-reward"]
-    plotted = {(x, y) for trace in figure["data"][:2] for x, y in zip(trace["x"], trace["y"])}
-    assert plotted == {(t.cost, t.reward) for t in result.trials if t.ok}
+    traces = embedded(tab)["figures"]["cost-reward"]["data"][:2]
+    plotted = [(x, y, int(c[0])) for trace in traces
+               for x, y, c in zip(typed(trace["x"]), typed(trace["y"]), typed(trace["customdata"]))]
+    assert sorted(plotted) == sorted((t.cost, t.reward, t.number) for t in result.trials if t.ok)
     tab.shot(tmp_path / "search.png", keep="search-report.png")
     assert tab.errors == []
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +244,13 @@ class Journal:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('cost_range', ?)",
                          (json.dumps(list(cost_range)),))
 
+    def record_versions(self) -> None:
+        """The versions of the process writing the journal, for reports."""
+        versions = {"python": platform.python_version(),
+                    **{name: _version(name) for name in ("layernas", "numpy")}}
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('versions', ?)",
+                         (json.dumps(versions),))
+
     def record_planned(self, total: int | None) -> None:
         """At most how many trials the search will have, as its runner last estimated it
         (budget, or what the strategy has left): ``layernas show`` tells what remains."""
@@ -403,6 +412,13 @@ def _differences(stored: dict[str, Any], current: dict[str, Any], prefix: str = 
         out.append(name if max(map(len, shown)) > 60
                    else f"{name}: journal {shown[0]}, now {shown[1]}")
     return out
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 @dataclass

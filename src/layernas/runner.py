@@ -162,7 +162,8 @@ def search(
     it again. A reward may carry an ``identity`` too (a string, or a mapping of the settings
     its values depend on: data set, epochs, learning rate...): a journal made with other
     settings is then refused, naming the setting that differs. On resume, trials that failed
-    are trained again, unless ``retry_failed=False``.
+    are trained again, unless ``retry_failed=False``. Cost and reward may carry a ``units``
+    string ("MAdds", "accuracy %"): the journal records it for ``layernas report``.
 
     ``executor`` is an :class:`~layernas.executors.Executor` or its name: ``"inline"``
     (default for one worker), ``"process"`` (a local process pool; default for more
@@ -198,6 +199,7 @@ def search(
         if store is not None:
             store.record_cost_range(problem.cost_range)
             store.record_units(declared_units(cost, reward))
+            store.record_versions()
         strategy.setup(problem, settings.seed)
         run = _Run(problem, strategy, settings, store)
         with _stop_on_sigterm():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
@@ -55,20 +56,14 @@ def cost_reward(data: dict[str, Any]) -> go.Figure:
     t, units = data["trials"], data["units"]
     lo, hi = data["cost_range"]
     fig = go.Figure()
-    hover = ("<b>trial #%{customdata[0]}</b><br>%{customdata[1]}<br>cost %{x:,.6g} "
-             f"{units['cost']}<br>reward %{{y:.6g}} {units['reward']}"
-             "<br>duration %{customdata[2]}<br>status %{customdata[3]}<extra></extra>")
     for name, inside, color in (("in target range", True, COLORS[0]),
                                 ("outside target range", False, "#9a9a9a")):
         rows = [i for i, s in enumerate(t["status"])
                 if s == "ok" and (lo <= t["cost"][i] <= hi) == inside]
         fig.add_trace(_scatter(
             len(rows), name=f"{name} ({len(rows)})", mode="markers",
-            x=[t["cost"][i] for i in rows], y=[t["reward"][i] for i in rows],
             marker={"color": color, "size": 6, "opacity": 0.75},
-            customdata=[[t["number"][i], html.escape(t["arch"][i]), _secs(t["duration"][i]),
-                         t["status"][i]] for i in rows],
-            hovertemplate=hover,
+            **_points(t, rows, units, "ok"),
         ))
     failed = [i for i, s in enumerate(t["status"]) if s == "failed"]
     if failed:  # no reward: drawn as a rug on a hidden axis at the bottom
@@ -93,17 +88,31 @@ def cost_reward(data: dict[str, Any]) -> go.Figure:
     best = data["best"]
     if best is not None:
         fig.add_trace(go.Scatter(
-            name=f"winner #{best['number']}", mode="markers", x=[best["cost"]],
-            y=[best["reward"]], marker={"symbol": "star", "size": 18, "color": "#e6b800",
-                                        "line": {"color": "black", "width": 1}},
-            customdata=[[best["number"], html.escape(best["arch"]), _secs(best["duration"]),
-                         "ok (best in range)"]],
-            hovertemplate=hover,
+            name=f"winner #{best['number']}", mode="markers",
+            marker={"symbol": "star", "size": 18, "color": "#e6b800",
+                    "line": {"color": "black", "width": 1}},
+            **_points(t, [t["number"].index(best["number"])], units, "ok, the best in range"),
         ))
     fig.add_vrect(x0=lo, x1=hi, fillcolor=RANGE_FILL, line_width=0, layer="below",
                   annotation_text="target range", annotation_position="top left")
     return _layout(fig, f"Cost vs reward of {len(t['number'])} trials",
                    axis("cost", units["cost"]), axis("reward", units["reward"]))
+
+
+def _points(t: dict[str, list], rows: list[int], units: dict[str, str],
+            status: str) -> dict[str, Any]:
+    """Coordinates and hover of the trials at ``rows`` (numbers as typed arrays: compact)."""
+    return {
+        "x": np.array([t["cost"][i] for i in rows], dtype=float),
+        "y": np.array([t["reward"][i] for i in rows], dtype=float),
+        "text": [html.escape(t["arch"][i]) for i in rows],
+        "customdata": np.array([[t["number"][i], np.nan if t["duration"][i] is None
+                                 else t["duration"][i]] for i in rows], dtype=float),
+        "hovertemplate": (
+            "<b>trial #%{customdata[0]:d}</b><br>%{text}<br>cost %{x:,.6g} "
+            f"{units['cost']}<br>reward %{{y:.6g}} {units['reward']}<br>"
+            f"duration %{{customdata[1]:.3g}} s<br>status {status}<extra></extra>"),
+    }
 
 
 def _secs(value: float | None) -> str:
@@ -113,13 +122,17 @@ def _secs(value: float | None) -> str:
 def anytime(data: dict[str, Any]) -> go.Figure:
     """Best in-range reward after each finished trial, with the strategy's bound."""
     a, units, bound = data["anytime"], data["units"], data["bound"]
+    n = a["total"]
+    xs, ys = list(a["trained"]), list(a["best"])
+    if xs:  # held flat to the last finished trial
+        xs.append(n)
+        ys.append(ys[-1])
     fig = go.Figure(go.Scatter(
-        name=f"best in range ({data['strategy']})", mode="lines", line_shape="hv",
-        x=a["trained"], y=a["best"], line={"color": COLORS[0], "width": 2},
+        name=f"best in range ({data['strategy']})", mode="lines+markers", line_shape="hv",
+        x=xs, y=ys, line={"color": COLORS[0], "width": 2}, marker={"size": 5},
         hovertemplate=f"after %{{x}} trained: %{{y:.6g}} {units['reward']}<extra></extra>",
     ))
     title = "Anytime: best in-range reward vs candidates trained"
-    n = len(a["trained"])
     if bound is not None:
         fig.add_vline(x=bound, line_dash="dash", line_color="black",
                       annotation_text=f"bound {bound:,}", annotation_position="top left")
@@ -144,7 +157,8 @@ def kept(data: dict[str, Any]) -> go.Figure:
             if not idx:
                 continue
             spans = [k["bucket"][i] or [k["cost"][i], k["cost"][i]] for i in idx]
-            fig.add_trace(go.Scatter(
+            fig.add_trace(_scatter(
+                len(idx),
                 name="parent of next layer's children" if parent else "kept, no trained child",
                 legendgroup=str(parent), showlegend=parent not in legend, mode="markers",
                 x=[k["cost"][i] for i in idx], y=[k["reward"][i] for i in idx],
@@ -153,7 +167,7 @@ def kept(data: dict[str, Any]) -> go.Figure:
                          "arrayminus": [k["cost"][i] - s[0] for s, i in zip(spans, idx)]},
                 marker={"color": COLORS[2] if parent else "white", "size": 8,
                         "line": {"color": COLORS[2], "width": 1.5}},
-                customdata=[[k["rank"][i], _span(k["bucket"][i]), html.escape(k["arch"][i]),
+                customdata=[[k["rank"][i], span(k["bucket"][i]), html.escape(k["arch"][i]),
                              k["round"][i], k["children"][i]] for i in idx],
                 hovertemplate=(
                     f"<b>{html.escape(k['layer'])}, rank %{{customdata[0]}}</b><br>"
@@ -175,7 +189,7 @@ def kept(data: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def _span(bucket: list[float] | None) -> str:
+def span(bucket: list[float] | None) -> str:
     return "-" if bucket is None else f"[{bucket[0]:,.6g}, {bucket[1]:,.6g})"
 
 

@@ -5,15 +5,18 @@ polls ``GET /api/page?stamp=S`` every few seconds: the answer is 204 while the j
 stamp (trial count, latest start and finish, kept rows) is still ``S``, else the page's new
 parts, which the browser draws with ``Plotly.react``. The server only reads: the journal is
 opened read-only (SQLite ``mode=ro``; a WAL reader never blocks the writer), pages are built
-in a worker thread, at most one at a time, and the last one is reused while the stamp holds.
+in a worker thread, at most one at a time, and the last one is reused while the stamp holds;
+the server runs at a lower CPU priority (nice 10) than the search.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -43,25 +46,46 @@ def journal_stamp(path: Path) -> str:
 
 
 class Dashboard:
-    """The page of one journal, rebuilt when its stamp changes."""
+    """The page of one journal, rebuilt in a thread when its stamp changes.
+
+    A rebuild of a large journal takes seconds of CPU, so it never holds a request up (the
+    previous page is served meanwhile) and the next one starts no sooner than twice its
+    duration later: the dashboard takes at most a third of a core from the search.
+    """
 
     def __init__(self, journal: Path, units: Units = Units(), poll_ms: int = POLL_MS) -> None:
         read_journal(journal)  # a missing or foreign file: a clear error before serving
         self.journal, self.units, self.poll_ms = journal, units, poll_ms
         self._latest: tuple[str, Rendered] | None = None
-        self._lock = asyncio.Lock()
+        self._error: LayerNASError | None = None
+        self._refreshing: asyncio.Task | None = None
+        self._next = 0.0  # monotonic time before which no rebuild starts
 
-    def _build(self) -> tuple[str, Rendered]:
+    def _build(self) -> None:
         stamp = journal_stamp(self.journal)
         if self._latest is not None and self._latest[0] == stamp:
-            return self._latest
-        return stamp, render(load(self.journal, self.units))
+            return
+        start = time.monotonic()
+        self._latest = stamp, render(load(self.journal, self.units))
+        self._next = time.monotonic() + 2 * (time.monotonic() - start)
+
+    async def _refresh(self) -> None:
+        try:
+            await asyncio.to_thread(self._build)
+            self._error = None
+        except LayerNASError as exc:  # e.g. the journal was deleted: keep the last page
+            self._error = exc
 
     async def latest(self) -> tuple[str, Rendered]:
-        """The journal's stamp and page parts, rebuilt in a thread only when it changed."""
-        async with self._lock:
-            self._latest = await asyncio.to_thread(self._build)
-            return self._latest
+        """The journal's stamp and page parts (the previous ones while a rebuild runs)."""
+        idle = self._refreshing is None or self._refreshing.done()
+        if idle and time.monotonic() >= self._next:
+            self._refreshing = asyncio.create_task(self._refresh())
+        if self._latest is None:
+            await self._refreshing
+        if self._latest is None:
+            raise web.HTTPServiceUnavailable(text=str(self._error))
+        return self._latest
 
     async def index(self, request: web.Request) -> web.Response:
         stamp, parts = await self.latest()
@@ -103,6 +127,7 @@ def serve(journal: Path, host: str, port: int, units: Units = Units(),
     """Serve the dashboard of ``journal`` until interrupted; ``announce`` gets its URL."""
     dashboard = Dashboard(journal, units)
     sock = bind(host, port)
+    os.nice(10)  # a viewer: the search it watches comes first for the CPU
     shown = f"[{host}]" if ":" in host else host
     announce(f"dashboard of {journal} at http://{shown}:{sock.getsockname()[1]}/ "
              "(read-only; Ctrl-C stops it)")

@@ -25,8 +25,8 @@ from layernas.study.curves import quantile_columns
 from layernas.study.report import CURVES_CSV, SUMMARY_JSON
 
 #: How the README names strategies (LayerNAS gets its H, and K when it is not 1).
-STRATEGY_NAMES = {"layernas-tr": "LayerNAS-TR", "random": "random", "evolution": "evolution", "reinforce": "REINFORCE",
-                  "ppo": "PPO", "exhaustive": "exhaustive"}
+STRATEGY_NAMES = {"layernas-tr": "LayerNAS-TR", "random": "random", "evolution": "evolution",
+                  "reinforce": "REINFORCE", "ppo": "PPO", "exhaustive": "exhaustive"}
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,12 @@ def _finite(value: float | None) -> float | None:
 
 # -- a search -------------------------------------------------------------------------------
 
-def search_data(path: str | Path, units: Units = Units()) -> dict[str, Any]:
-    """Everything the search page shows, read from the journal at ``path``."""
+def search_data(path: str | Path, given: Units = Units()) -> dict[str, Any]:
+    """Everything the search page shows, read from the journal at ``path``; ``given`` units
+    win over those the journal recorded."""
     view = read_journal(path)
-    return search_view_data(view, units, title=Path(path).name)
-
-
-def search_view_data(view: JournalView, units: Units, title: str) -> dict[str, Any]:
+    recorded = view.units
+    units = Units(given.cost or recorded.get("cost", ""), given.reward or recorded.get("reward", ""))
     fp = view.fingerprint
     names = [layer["name"] for layer in fp["space"]]
     lo, hi = view.cost_range
@@ -74,7 +73,7 @@ def search_view_data(view: JournalView, units: Units, title: str) -> dict[str, A
         counts[t.status] = counts.get(t.status, 0) + 1
     return {
         "kind": "search",
-        "title": title,
+        "title": Path(path).name,
         "units": {"cost": units.cost, "reward": units.reward},
         "layers": names,
         "cost_range": [lo, hi],
@@ -135,18 +134,20 @@ def pareto_front(trials: list[JournalRow]) -> list[int]:
     return front
 
 
-def anytime(trials: list[JournalRow], cost_range: tuple[float, float]) -> dict[str, list]:
-    """Best in-range reward after each finished trial (in trial order; None before one)."""
+def anytime(trials: list[JournalRow], cost_range: tuple[float, float]) -> dict[str, Any]:
+    """Best in-range reward vs finished trials (in trial order), as the steps of the curve:
+    ``trained[i]`` is when the best became ``best[i]``; ``total`` finished trials in all."""
     lo, hi = cost_range
-    best, xs, ys = -math.inf, [], []
+    best, xs, ys, n = -math.inf, [], [], 0
     for t in trials:
         if t.status == "running":
             continue
-        if t.status == "ok" and lo <= t.cost <= hi:
-            best = max(best, t.reward)
-        xs.append(len(xs) + 1)
-        ys.append(_finite(best))
-    return {"trained": xs, "best": ys}
+        n += 1
+        if t.status == "ok" and lo <= t.cost <= hi and t.reward > best:
+            best = t.reward
+            xs.append(n)
+            ys.append(best)
+    return {"trained": xs, "best": ys, "total": n}
 
 
 def kept_tables(view: JournalView, archs: list[list], names: list[str]) -> list[dict[str, Any]]:
@@ -180,8 +181,9 @@ def kept_tables(view: JournalView, archs: list[list], names: list[str]) -> list[
     return out
 
 
-def _without(arch: list, i: int) -> tuple:
-    return tuple(json.dumps(v) for v in arch[:i]) + tuple(json.dumps(v) for v in arch[i + 1:])
+def _without(arch: list, i: int) -> str:
+    """``arch`` without layer ``i``, as a hashable key."""
+    return json.dumps(arch[:i] + arch[i + 1:])
 
 
 def settings(view: JournalView) -> list[tuple[str, str]]:
@@ -198,6 +200,11 @@ def settings(view: JournalView) -> list[tuple[str, str]]:
     ]
     for key in sorted(k for k in fp if k not in {"strategy", "seed", "cost_range", "cost", "space"}):
         rows.append((key, json.dumps(fp[key])))
+    if "planned" in view.meta:
+        rows.append(("planned trials (budget, or what the strategy had left)", view.meta["planned"]))
+    versions = json.loads(view.meta.get("versions", "{}"))
+    rows.append(("versions (of the last process that wrote the journal)",
+                 ", ".join(f"{k} {v}" for k, v in versions.items()) or "not recorded"))
     size = math.prod(len(layer["options"]) for layer in fp["space"])
     rows.append(("space", f"{len(fp['space'])} layers, {size:,} architectures"))
     rows += [

@@ -20,6 +20,8 @@ from plotly.offline import get_plotlyjs
 from layernas.report import charts
 from layernas.report.data import Units, axis, search_data, study_data
 
+#: Above this many kept rows the page shows them in the chart only, not also as tables.
+KEPT_TABLE_ROWS = 1000
 #: Chart divs of each page kind, in page order (a chart without data is hidden).
 CHARTS = {"search": ["cost-reward", "anytime", "kept"], "study": ["study-anytime", "study-regret"]}
 
@@ -109,19 +111,25 @@ def _search_sections(data: dict[str, Any]) -> dict[str, str]:
             [[f["number"], f["arch"], _num(f["cost"]), f["attempts"],
               _Raw(f"<pre>{html.escape(f['error'])}</pre>")] for f in failures], "failures")
     )
-    kept = "".join(
-        f"<h3>{html.escape(k['layer'])}</h3>" + _table(
-            ["rank", axis("bucket", units["cost"]), "architecture", axis("cost", units["cost"]),
-             axis("reward", units["reward"]), "pass", "trained children in next layer"],
-            [[k["rank"][i], charts._span(k["bucket"][i]), k["arch"][i], _num(k["cost"][i]),
-              _num(k["reward"][i]), k["round"][i], k["children"][i]]
-             for i in range(len(k["rank"]))], "kept")
-        for k in data["kept"]
-    )
+    rows = sum(len(k["rank"]) for k in data["kept"])
+    if rows > KEPT_TABLE_ROWS:
+        kept = (f"<p>{rows:,} kept rows: hover the chart for each, or list them with "
+                "<code>layernas show JOURNAL</code>.</p>")
+    else:
+        kept = "".join(
+            f"<h3>{html.escape(k['layer'])}</h3>" + _table(
+                ["rank", axis("bucket", units["cost"]), "architecture", axis("cost", units["cost"]),
+                 axis("reward", units["reward"]), "pass", "trained children in next layer"],
+                [[k["rank"][i], charts.span(k["bucket"][i]), k["arch"][i], _num(k["cost"][i]),
+                  _num(k["reward"][i]), k["round"][i], k["children"][i]]
+                 for i in range(len(k["rank"]))], "kept")
+            for k in data["kept"]
+        )
+        kept = kept and f"<details><summary>Kept rows as tables</summary>{kept}</details>"
     return {
         "summary": "<ul>" + "".join(f"<li>{f}</li>" for f in facts) + "</ul>",
         "failures": failed,
-        "kept-tables": kept and f"<details><summary>Kept rows as tables</summary>{kept}</details>",
+        "kept-tables": kept,
         "settings": _table(["setting", "value"], [list(r) for r in data["settings"]], "settings"),
     }
 
