@@ -163,7 +163,7 @@ def search(
     its values depend on: data set, epochs, learning rate...): a journal made with other
     settings is then refused, naming the setting that differs. On resume, trials that failed
     are trained again, unless ``retry_failed=False``. Cost and reward may carry a ``units``
-    string ("MAdds", "accuracy %"): the journal records it for ``layernas report``.
+    string ("MAdds", "%"): the journal records it for ``layernas show`` and reports.
 
     ``executor`` is an :class:`~layernas.executors.Executor` or its name: ``"inline"``
     (default for one worker), ``"process"`` (a local process pool; default for more
