@@ -147,6 +147,7 @@ def test_data_files_are_every_benchmark_file() -> None:
                for files in DATA_FILES.values() for f in files)
 
 
+@pytest.mark.slow
 def test_suite_without_data_or_network_stops_with_one_line(tmp_path: Path,
                                                            closed_url: str) -> None:
     """The README's test command on a machine with neither: one line saying what to set."""

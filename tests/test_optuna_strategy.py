@@ -27,6 +27,7 @@ def trained(result: ln.SearchResult) -> list[tuple]:
     return [t.arch for t in result.trials]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [ln.OptunaTPE, ln.OptunaNSGA2])
 def test_seeded_and_the_same_with_two_workers(make):
     one = run(make(), seed=3)

@@ -106,6 +106,7 @@ def test_search_data_matches_the_journal(searched):
     assert len(view.kept) == sum(len(k["rank"]) for k in tables)
 
 
+@pytest.mark.slow
 def test_search_report_in_browser(searched, tmp_path, tab):
     journal, result = searched
     out = report(journal, tmp_path / "search.html")  # units as the journal recorded them

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from synthetic import Table, additive, batches_told_shuffled, brute_force
-from test_benchmarks import ORACLES
-from test_runner import Crash, CrashAfter, summary
+from faulty import Crash, CrashAfter
+from oracles import ORACLES
+from synthetic import Table, additive, batches_told_shuffled, brute_force, summary
 
 import layernas as ln
 from layernas.problem import Problem
@@ -87,6 +87,7 @@ def test_results_told_in_any_order_give_the_same_proposals():
         assert run(s) == first
 
 
+@pytest.mark.slow
 def test_workers_do_not_change_the_search():
     space, cost, reward, cost_range = additive(7, layers=5, options=4)
     slow = Table(reward.values, sleep=0.002)  # arch-dependent sleeps: workers finish out of order
