@@ -3,6 +3,9 @@
     python bench/study_table.py results out/table/*      # per setting and strategy
     python bench/study_table.py compact out/table/*      # one row per setting
     python bench/study_table.py ablation out/ablation/*  # per LayerNAS variant, over settings
+    python bench/study_table.py anytime out/table/*      # per setting: regret at 50/100/.../budget
+    python bench/study_table.py wins LABEL out/table/*   # where LABEL is behind another strategy
+    python bench/study_table.py clock out/clock-*/*      # simulated clock: regret at equal time
 
 Reads each directory's summary.json; numbers are printed as measured.
 """
@@ -84,5 +87,57 @@ def ablation(summaries: list[dict]) -> None:
         print(f"| {label} | " + " | ".join(cells) + f" | {trained:.0f} |")
 
 
+ANYTIME = (50, 100, 200, 300)
+
+
+def at_counts(st: dict, counts=ANYTIME) -> list[dict]:
+    """The anytime checkpoints of a strategy's summary at ``counts`` trained (those present)."""
+    by = {c["trained"]: c for c in st["anytime"]}
+    return [by[n] for n in counts if n in by]
+
+
+def anytime(summaries: list[dict]) -> None:
+    """Per setting and strategy: median regret at 50 / 100 / 200 / 300 trained, P(oracle) at
+    the budget."""
+    labels = list(summaries[0]["strategies"])
+    print("| setting | " + " | ".join(labels) + " |")
+    print("|---|" + "---|" * len(labels))
+    for summary in summaries:
+        cells = []
+        for st in summary["strategies"].values():
+            points = at_counts(st)
+            cells.append(" / ".join(num(c["regret_median"]) for c in points)
+                         + f" ({points[-1]['p_oracle']:.2f})")
+        print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
+
+
+def wins(label: str, summaries: list[dict]) -> None:
+    """Every (setting, checkpoint) where another strategy's median regret is below LABEL's."""
+    for summary in summaries:
+        mine = {c["trained"]: c["regret_median"] for c in summary["strategies"][label]["anytime"]}
+        for other, st in summary["strategies"].items():
+            for c in st["anytime"]:
+                n, theirs, ours = c["trained"], c["regret_median"], mine[c["trained"]]
+                if n in ANYTIME and theirs is not None and (ours is None or theirs < ours - 1e-9):
+                    print(f"{setting(summary)} @{n}: {other} {num(theirs)} < {label} {num(ours)}")
+
+
+def clock(summaries: list[dict]) -> None:
+    """Per setting, workers and strategy: regret at equal simulated time and utilisation."""
+    print("| setting | workers | strategy | regret at t(50) / t(100) / t(300) | utilisation |")
+    print("|---|---|---|---|---|")
+    for summary in summaries:
+        for label, st in summary["strategies"].items():
+            c = st["clock"]
+            points = [p for p in c["points"] if p["trained"] in (50, 100, 300)]
+            print(f"| {setting(summary)} | {c['workers']} | {label} | "
+                  + " / ".join(num(p["regret_median"]) for p in points)
+                  + f" | {c['utilisation']['median']:.2f} |")
+
+
 if __name__ == "__main__":
-    {"results": results, "compact": compact, "ablation": ablation}[sys.argv[1]](load(sys.argv[2:]))
+    if sys.argv[1] == "wins":
+        wins(sys.argv[2], load(sys.argv[3:]))
+    else:
+        {"results": results, "compact": compact, "ablation": ablation, "anytime": anytime,
+         "clock": clock}[sys.argv[1]](load(sys.argv[2:]))

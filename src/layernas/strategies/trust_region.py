@@ -16,15 +16,17 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
 2. **Committed-cost buckets** (``bucket_key="committed"``). A candidate's bucket key is what
    its searched prefix has irrevocably spent: its cost with the unsearched layers at their
    cheapest option. (Its full cost is always near the range's top, because of 1.)
-3. **Trust-region passes**. After one global pass (every option of every layer, ``buckets``
-   buckets), repeated passes around *centres*: the best in-range candidates not yet used as a
-   centre, best first. A pass around centre c is a LayerNAS pass in which layer i may only take
-   options within ``radius`` cost levels of c's option, later layers hold c's options (refitted
-   into the range when a change pushes the network out), and ``region_buckets`` buckets are
-   kept per layer. Every reward is reused, so a pass costs only its new candidates.
-   ``regions`` passes run side by side: they advance through their layers together, so one
-   batch holds all their children (more candidates at once for parallel workers) and the
-   proposals depend only on told outcomes, never on the number of workers.
+3. **Trust-region passes**. Beside one global pass (every option of every layer, ``buckets``
+   buckets per layer), passes around *centres*: the best in-range candidates not yet used as
+   a centre, best first, as soon as there are some. A pass around centre c is a LayerNAS pass
+   in which layer i may only take options within ``radius`` cost levels of c's option (options
+   of equal cost share a level, so a layer whose options all cost the same, e.g. an
+   activation, offers all of them), later layers hold c's options (a child they push out of
+   the range is skipped; skipping measured the same as refitting it), and ``region_buckets``
+   buckets are kept per layer. Every reward is reused, so a pass costs only its new
+   candidates. ``regions`` passes run side by side: they advance through their layers
+   together, so one batch holds all their children (more candidates at once for parallel
+   workers), and proposals depend only on told outcomes, never on the number of workers.
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i: |S_1| + K H_0 (|S_2| + ... + |S_L|) for the global pass plus, per
@@ -35,6 +37,7 @@ The answer, as for every strategy, is the best trained in-range candidate.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -74,38 +77,50 @@ class _Pass:
 class TrustRegionLayerNAS(Strategy):
     """LayerNAS with fitted completions, committed-cost buckets and trust-region passes.
 
-    Options (defaults chosen on NATS CIFAR-10/100 only; docs/benchmarks.md has the ablation):
+    Options. The defaults were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 at 50% and
+    25% of the largest FLOPs only (the tuning set), budget 300; the numbers quoted are median
+    regret at 50 / 100 / 200 / 300 trained, from ``bench/ablation_tr.sh`` (docs/benchmarks.md
+    has the whole ablation, also with reward noise).
 
-    - ``buckets`` (H_0 = 1): buckets of the global pass. One bucket makes the global pass a
-      greedy layerwise walk along the top of the range (|S| children per layer), which finds
-      the region of the optimum within ~40 trainings on NATS; more buckets spend the early
-      budget on cheaper prefixes that the trust regions reach anyway.
-    - ``keep`` (K = 1): candidates kept per bucket, in every pass. K = 2 doubles each pass's
-      cost for no gain at budget 300 in the ablation.
-    - ``region_buckets`` (H_r = 2): buckets per layer of a trust-region pass. Two keep a
-      cheaper prefix beside the best one (a prefix that spends less leaves more for later
-      layers); one made the passes greedy and stalled on CIFAR-100 in the ablation.
-    - ``radius`` (r = 1): a trust region lets layer i move this many cost levels from the
-      centre's option. Radius 2 costs ~5/3 as much per pass and was slower to the oracle.
-    - ``regions`` (R = 3): trust-region passes run side by side, from the best R unused
-      centres. More regions keep more workers busy at equal quality (a few more trainings
-      to the oracle); it never depends on the worker count, so a seed decides the run.
-    - ``passes`` (T = 100): trust-region passes at most (with the global pass this makes
-      ``bound()`` finite); the search also ends when no in-range candidate is left to be a
-      centre.
+    - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
+      greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.36 / 0.10 / 0.10 /
+      0 against 0.10 / 0.10 / 0 / 0); three spend the early budget on cheaper prefixes
+      (CIFAR-100 25%: 0.42 / 0.28 / 0 / 0 against 0.42 / 0 / 0 / 0).
+    - ``keep`` (K = 1): candidates kept per bucket, in every pass. K = 2 makes each pass
+      twice as costly (CIFAR-10 25%: 0.08 / 0.08 / 0.08 / 0.06 against 0.08 / 0.08 / 0 / 0).
+    - ``region_buckets`` (H_r = 1): buckets per layer of a trust-region pass. With one, a
+      pass is a greedy layerwise walk through the centre's neighbourhood (1 + 2r children per
+      layer), so many passes fit in the budget; two made CIFAR-10 25% end at 0.06, not 0.
+    - ``radius`` (r = 1): a trust region lets layer i move this many cost levels away from
+      the centre's option. Radius 2 costs 5/3 as much per pass (CIFAR-10 25% and CIFAR-100
+      50%: 0.08 and 0.10 at 200 trained, against 0 and 0).
+    - ``regions`` (R = 8): trust-region passes run side by side (the global pass counts as
+      one), from the best R unused centres, advancing through their layers together, so a
+      batch holds all their children. It never depends on the worker count, so a seed
+      decides the run. R = 1, 4, 8 and 16 gave the same regret without noise; with reward
+      noise 0.2, R = 16 was behind at 50 trained (CIFAR-100 50%: 0.28 against 0.20). Under
+      the simulated clock with 8 workers, R = 4, 8, 16 and 32 kept workers busy 31%, 52%,
+      73% and 83% of the time: a cluster can raise R.
+    - ``passes`` (T = 100): trust-region passes at most (this makes ``bound()`` finite). On
+      the tuning set 100 passes end after 318-361 trainings, all at regret 0; 300 passes
+      changed nothing but the count. The search also ends when no in-range candidate is
+      left to be a centre.
     - ``fill`` (``"fitted"``): what unsearched layers hold in the global pass: ``"fitted"``
-      (see the module docstring) or ``"default"`` (the paper's: the layer's default, most
-      expensive option, filtered by reachability like LayerNAS; its out-of-range candidates
-      are trained but never the answer). The ablation with ``"default"`` lost everywhere.
+      (the module docstring) or ``"default"`` (the paper's: each layer's default, most
+      expensive option; children filtered by reachability as LayerNAS does, and its
+      out-of-range candidates are trained but never the answer). ``"default"`` lost at 50
+      trained (CIFAR-100 25% and 50%: 0.62 and 0.36 against 0.42 and 0.10).
     - ``bucket_key`` (``"committed"``): what buckets divide: the prefix's committed cost, or
-      the candidate's ``"full"`` cost (the paper's).
+      the candidate's ``"full"`` cost (the paper's). ``"full"`` was behind on CIFAR-100 50%
+      (0.28 / 0.10 / 0.10 / 0) and CIFAR-10 25% (0.06 at 200), ahead on CIFAR-100 25% at 50
+      (0.38 against 0.42).
     """
 
     buckets: int = 2
     keep: int = 1
     region_buckets: int = 1
     radius: int = 1
-    regions: int = 4
+    regions: int = 8
     passes: int = 100
     fill: str = "fitted"
     bucket_key: str = "committed"
@@ -131,6 +146,7 @@ class TrustRegionLayerNAS(Strategy):
         self._known: dict[Arch, float | None] = {}
         self._order: dict[Arch, int] = {}  # arch -> when it was first proposed
         self._centres: set[Arch] = set()
+        self._candidates: list[tuple[float, int, Arch]] = []  # heap of possible centres
         self._memorial: dict[int, list[KeptRow]] = {}
         self._started = 0
         self._done = False
@@ -153,6 +169,8 @@ class TrustRegionLayerNAS(Strategy):
 
     def _tell(self, arch: Arch, reward: float | None) -> None:
         self._known[arch] = reward
+        if reward is not None and self.problem.in_range(self.problem.cost(arch)):
+            heapq.heappush(self._candidates, (-reward, self._order[arch], arch))
 
     def admits(self, arch: Arch, cost: float) -> bool:
         # with fitted completions every proposal is in range by construction; "default"
@@ -213,20 +231,15 @@ class TrustRegionLayerNAS(Strategy):
         self._generate()
 
     def _next_centres(self, wanted: int) -> list[Arch]:
-        """The best in-range trained candidates not yet used as centres (up to ``wanted``)."""
+        """The best in-range trained candidates not yet used as centres (up to ``wanted``;
+        ties go to the earlier proposed)."""
         wanted = min(wanted, self.passes + 1 - self._started)  # the global pass is not one
-        if wanted <= 0:
-            return []
-        candidates = sorted(
-            (
-                (-reward, self._order[arch], arch)
-                for arch, reward in self._known.items()
-                if reward is not None
-                and arch not in self._centres
-                and self.problem.in_range(self.problem.cost(arch))
-            ),
-        )
-        return [arch for _, _, arch in candidates[:wanted]]
+        centres: list[Arch] = []
+        while len(centres) < wanted and self._candidates:
+            arch = heapq.heappop(self._candidates)[2]
+            if arch not in self._centres:
+                centres.append(arch)
+        return centres
 
     def _close_layer(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> list[Arch]:
         """Bucket the pass's trained children of its layer; the best K per bucket."""
