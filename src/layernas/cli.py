@@ -231,12 +231,16 @@ def _where(name: str, settings: dict, kept: list, layers: list[str]) -> str | No
               help="Stop a run after this many proposals in a row without a new trained candidate.")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="number of CPUs", help="Processes (results do not depend on it).")
+@click.option("--sim-workers", type=click.IntRange(min=1), metavar="N",
+              help="Run each search as N workers would, in simulated time (regret vs time, "
+                   "utilisation).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Benchmark data root.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @REPORT_OPTION
 def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, strategies, buckets,
-              keep, seed, reward_noise, max_stall, workers, data_dir, out, progress, report) -> None:
+              keep, seed, reward_noise, max_stall, workers, sim_workers, data_dir, out,
+              progress, report) -> None:
     """Compare strategies over many seeded runs on a tabular benchmark; write a report to OUT."""
     if cost_range is not None and max_cost_fraction is not None:
         raise click.UsageError("give --cost-range or --max-cost-fraction, not both")
@@ -249,6 +253,7 @@ def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, stra
             runs=runs, budget=budget,
             strategies=parse_strategies(strategies, {"layernas": layernas_options}),
             seed=seed, reward_noise=reward_noise, max_stall=max_stall, data_dir=data_dir,
+            sim_workers=sim_workers,
         )
         result = run_study(spec, workers=workers, progress=progress)
         paths = write_report(result, out, command=_command_line(click.get_current_context()))

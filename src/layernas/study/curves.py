@@ -48,6 +48,16 @@ def regret_matrix(records: list[RunRecord], oracle_final: float, budget: int) ->
     return matrix
 
 
+def regret_at_times(records: list[RunRecord], oracle_final: float, times: np.ndarray) -> np.ndarray:
+    """Runs x times regrets of the answers at simulated ``times`` (``inf`` before the first)."""
+    matrix = np.full((len(records), len(times)), np.inf)
+    for row, record in zip(matrix, records):
+        at = np.searchsorted(np.asarray(record.times, dtype=float), times, side="right") - 1
+        has = at >= 0
+        row[has] = oracle_final - np.asarray(record.time_finals)[at[has]]
+    return matrix
+
+
 def quantile_columns(matrix: np.ndarray, q: float) -> np.ndarray:
     """Per-column ``q`` quantile, linear between order statistics, ``inf`` if one enters."""
     ordered = np.sort(matrix, axis=0)

@@ -4,6 +4,7 @@ Plain data is built first (:func:`anytime_series`, :func:`regret_samples`), then
 
 - ``anytime.png``: per strategy, the final metric of the best-so-far answer vs trained
   candidates, median line with a 25-75% band over runs, and the oracle as a dashed line;
+- ``anytime_clock.png`` (with a simulated clock): the same against simulated time;
 - ``regret.png``: the distribution of final regret per strategy (box with the runs as points),
   with the probability of reaching the oracle in the labels.
 """
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from layernas.study.curves import regret_bands
+from layernas.study.curves import quantile_columns, regret_at_times, regret_bands
 from layernas.study.running import StudyResult
 from layernas.study.statistics import regret, summarize
 
 ANYTIME_PNG = "anytime.png"
 REGRET_PNG = "regret.png"
+CLOCK_PNG = "anytime_clock.png"
 
 
 def available() -> bool:
@@ -50,6 +52,26 @@ def anytime_series(result: StudyResult) -> list[Series]:
     ]
 
 
+def time_series(result: StudyResult, points: int = 300) -> list[Series]:
+    """Under the simulated clock: the final metric of the answer vs simulated time."""
+    oracle = result.oracle.reward
+    end = max(r.makespan or 0.0 for r in result.records)
+    times = np.linspace(end / points, end, points)
+    out = []
+    for label in result.labels:
+        matrix = regret_at_times(result.of(label), oracle, times)
+        out.append(
+            Series(
+                label,
+                times,
+                oracle - quantile_columns(matrix, 0.5),
+                oracle - quantile_columns(matrix, 0.75),
+                oracle - quantile_columns(matrix, 0.25),
+            )
+        )
+    return out
+
+
 def regret_samples(result: StudyResult) -> dict[str, list[float]]:
     """Per strategy, the final regret of every run (``inf`` where a run had no answer)."""
     return {
@@ -66,13 +88,14 @@ def _title(result: StudyResult) -> str:
     )
 
 
-def draw_anytime(result: StudyResult, path: Path) -> None:
+def draw_anytime(result: StudyResult, path: Path, clock: bool = False) -> None:
+    """The anytime curves against trained candidates (or, with ``clock``, simulated time)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series = anytime_series(result)
+    series = time_series(result) if clock else anytime_series(result)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     for s in series:
         shown = np.isfinite(s.median)
@@ -84,8 +107,13 @@ def draw_anytime(result: StudyResult, path: Path) -> None:
     oracle = result.oracle.final
     ax.axhline(oracle, color="black", ls="--", lw=1, label=f"oracle {oracle:.2f}")
     ax.set_ylim(*_ylim(series, oracle))
-    ax.set_xlim(1, result.spec.budget)
-    ax.set_xlabel("trained candidates")
+    if clock:
+        ax.set_xlim(0, series[0].n[-1])
+        ax.set_xlabel(f"simulated time, {result.spec.sim_workers} workers "
+                      "(1 = training the largest model)")
+    else:
+        ax.set_xlim(1, result.spec.budget)
+        ax.set_xlabel("trained candidates")
     ax.set_ylabel(f"best-so-far {result.bench.metric}")
     ax.set_title(_title(result), fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
@@ -141,4 +169,7 @@ def draw_all(result: StudyResult, out: Path) -> list[Path]:
     paths = [out / ANYTIME_PNG, out / REGRET_PNG]
     draw_anytime(result, paths[0])
     draw_regret(result, paths[1])
+    if result.spec.sim_workers is not None:
+        paths.append(out / CLOCK_PNG)
+        draw_anytime(result, paths[-1], clock=True)
     return paths

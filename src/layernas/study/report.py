@@ -24,6 +24,7 @@ from typing import Any
 from layernas.study import plots
 from layernas.study.curves import CSV_COLUMNS, csv_rows
 from layernas.study.running import StudyResult
+from layernas.study.simclock import JITTER, OVERHEAD
 from layernas.study.statistics import StrategySummary, summarize
 
 SUMMARY_JSON = "summary.json"
@@ -154,6 +155,49 @@ def anytime_table(summaries: list[StrategySummary]) -> list[str]:
     return lines
 
 
+def clock_table(summaries: list[StrategySummary]) -> list[str]:
+    """Under the simulated clock: regret at equal simulated time, and worker utilisation."""
+    clock = summaries[0].clock
+    assert clock is not None
+    lines = [
+        "| strategy | "
+        + " | ".join(f"t = {p.time:.4g} ({p.trained})" for p in clock.points)
+        + " | utilisation median (IQR) | makespan median |",
+        "|---|" + "---|" * (len(clock.points) + 2),
+    ]
+    for s in summaries:
+        c = s.clock
+        assert c is not None
+        cells = [f"{_num(p.regret_median)} ({p.p_oracle:.2f})" for p in c.points]
+        u = c.utilisation
+        lines.append(
+            f"| {s.label} | " + " | ".join(cells)
+            + f" | {u.median:.2f} ({u.q25:.2f}-{u.q75:.2f}) | {c.makespan.median:.4g} |"
+        )
+    return lines
+
+
+def _clock_lines(result: StudyResult, summaries: list[StrategySummary]) -> list[str]:
+    if result.spec.sim_workers is None:
+        return []
+    return [
+        f"### Simulated clock: {result.spec.sim_workers} workers",
+        "",
+        (
+            "Each search ran as that many workers would, in virtual time: a trial takes "
+            f"({OVERHEAD} + its FLOPs / the largest model's) x lognormal jitter (sigma {JITTER}), "
+            "workers take the runner's proposals as they free up, and a strategy waiting at a "
+            "barrier leaves them idle. Cell: median regret (P(oracle)) at simulated time t, the "
+            "time the number of trained candidates in brackets takes on fully busy workers "
+            "(average in-range candidate). Utilisation: busy worker-time / (workers x the time "
+            "the last trial ends)."
+        ),
+        "",
+        *clock_table(summaries),
+        "",
+    ]
+
+
 def _setup_lines(result: StudyResult, setup: Setup, summaries: list[StrategySummary]) -> list[str]:
     d = setup.data
     spec, bench, oracle = result.spec, result.bench, result.oracle
@@ -225,6 +269,7 @@ def _write_markdown(
         "",
         "`curves.csv` holds every run's best-so-far answer vs trained candidates.",
         "",
+        *_clock_lines(result, summaries),
     ]
     if pngs:
         lines += [f"![{p.stem}]({p.name})" for p in pngs] + [""]

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from layernas.benchmarks import Benchmark, Oracle, load
 from layernas.runner import search
 from layernas.study.noise import NoisyReward
+from layernas.study.simclock import DurationModel, SimulatedExecutor, SimulatedPool
 from layernas.study.spec import StudySpec, run_seed
 from layernas.trial import beats
 from layernas.validate import positive_int
@@ -34,6 +35,12 @@ class RunRecord:
     (by observed reward) changed for the j-th time; ``step_rewards[j]`` is that candidate's
     observed reward and ``step_finals[j]`` its final metric. ``best_*`` describe the answer
     (None when no trained candidate was in range).
+
+    With a simulated clock (``StudySpec.sim_workers``), ``times[j]`` is the virtual time at
+    which the answer changed for the j-th time (trials ordered by when they finished) and
+    ``time_finals[j]`` the new answer's final metric; ``utilisation`` is the workers' mean
+    utilisation and ``makespan`` the time the last trial ended (see
+    :mod:`layernas.study.simclock`).
     """
 
     strategy: str
@@ -51,6 +58,10 @@ class RunRecord:
     steps: tuple[int, ...]
     step_rewards: tuple[float, ...]
     step_finals: tuple[float, ...]
+    times: tuple[float, ...] = ()
+    time_finals: tuple[float, ...] = ()
+    utilisation: float | None = None
+    makespan: float | None = None
 
 
 @dataclass
@@ -95,6 +106,7 @@ class _Context:
         reward = (
             NoisyReward(bench, self.spec.reward_noise) if self.spec.reward_noise else bench.reward
         )
+        clock = SimulatedExecutor(DurationModel(bench, seed)) if self.spec.sim_workers else None
         result = search(
             bench.space,
             reward=reward,
@@ -105,6 +117,8 @@ class _Context:
             seed=seed,
             progress=False,
             max_stall=self.spec.max_stall,
+            executor=clock,
+            workers=self.spec.sim_workers or 1,
         )
         steps: list[int] = []
         rewards: list[float] = []
@@ -132,7 +146,28 @@ class _Context:
             steps=tuple(steps),
             step_rewards=tuple(rewards),
             step_finals=tuple(finals),
+            **({} if clock is None else self._timeline(result.trials, clock.pool, bench)),
         )
+
+    def _timeline(
+        self, trials: list[Trial], clock: SimulatedPool, bench: Benchmark
+    ) -> dict[str, Any]:
+        """The answer against simulated time: trials in the order they finished."""
+        lo, hi = self.cost_range
+        times: list[float] = []
+        finals: list[float] = []
+        best = None
+        for trial in sorted(trials, key=lambda t: (clock.finished_at[t.number], t.number)):
+            if trial.ok and lo <= trial.cost <= hi and (best is None or trial.reward > best):
+                best = trial.reward
+                times.append(clock.finished_at[trial.number])
+                finals.append(bench.final(trial.arch))
+        return {
+            "times": tuple(times),
+            "time_finals": tuple(finals),
+            "utilisation": clock.utilisation,
+            "makespan": max(clock.finished_at.values(), default=0.0),
+        }
 
 
 _WORKER: _Context | None = None

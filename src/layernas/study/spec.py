@@ -112,6 +112,8 @@ class StudySpec:
     ``max_stall`` stops a run whose strategy proposes that many candidates in a row without
     training a new one (a converged policy re-proposing known architectures); the run then
     keeps its answer, like a strategy that finished below the budget.
+    ``sim_workers``: run each search as that many workers would, in simulated time (see
+    :mod:`layernas.study.simclock`); None runs it sequentially, without a clock.
     """
 
     benchmark: str = "nats-sss"
@@ -128,6 +130,7 @@ class StudySpec:
     reward_noise: float = 0.0
     max_stall: int = STUDY_MAX_STALL
     data_dir: str | None = None
+    sim_workers: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("runs", "budget", "max_stall"):
@@ -135,6 +138,8 @@ class StudySpec:
         non_negative_int(self.seed, "study seed")
         number(self.reward_noise, "reward_noise (accuracy points)", 0)
         MaxCostFraction(self.max_cost_fraction)  # checks it
+        if self.sim_workers is not None:
+            positive_int(self.sim_workers, "study sim_workers")
         if not self.strategies:
             raise LayerNASError("a study needs at least one strategy")
 
@@ -159,4 +164,5 @@ class StudySpec:
             "seed": self.seed,
             "reward_noise": self.reward_noise,
             "max_stall": self.max_stall,
+            "sim_workers": self.sim_workers,
         }

@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from layernas.study.curves import quantile_columns, regret_matrix
+from layernas.study.curves import quantile_columns, regret_at_times, regret_matrix
+from layernas.study.simclock import DurationModel
 from layernas.study.running import RunRecord, StudyResult
 
 REACHED_TOL = 1e-9  # regret at or below this counts as reaching the oracle
 CHECKPOINT_FRACTIONS = (0.1, 0.3, 0.5, 1.0)  # of the budget, for the anytime table
+CHECKPOINT_COUNTS = (50, 100, 200)  # trained candidates, also in the anytime table
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,62 @@ class Checkpoint:
     p_oracle: float
 
 
+def checkpoint_counts(budget: int) -> list[int]:
+    """Trained counts of the anytime view: fractions of the budget, and 50, 100 and 200."""
+    fixed = {n for n in CHECKPOINT_COUNTS if n < budget}
+    return sorted({max(1, round(f * budget)) for f in CHECKPOINT_FRACTIONS} | fixed)
+
+
 def checkpoints(records: list[RunRecord], oracle_final: float, budget: int) -> list[Checkpoint]:
     """The anytime view at fixed fractions of the budget (equal trained candidates)."""
     matrix = regret_matrix(records, oracle_final, budget)
     medians = quantile_columns(matrix, 0.5)
     reached = (matrix <= REACHED_TOL).mean(axis=0)
-    at = sorted({max(1, round(f * budget)) for f in CHECKPOINT_FRACTIONS})
+    at = checkpoint_counts(budget)
     return [Checkpoint(n, float(medians[n - 1]), float(reached[n - 1])) for n in at]
+
+
+@dataclass(frozen=True)
+class ClockPoint:
+    """Median regret and P(oracle) at simulated ``time``: the time ``trained`` average
+    in-range candidates take on the study's workers when they are never idle."""
+
+    trained: int
+    time: float
+    regret_median: float
+    p_oracle: float
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A strategy under the simulated clock: utilisation and regret at equal time."""
+
+    workers: int
+    utilisation: Spread
+    makespan: Spread
+    points: list[ClockPoint]
+
+
+def clock_points(records: list[RunRecord], oracle_final: float, unit: float,
+                 counts: list[int]) -> list[ClockPoint]:
+    """Regret at ``n * unit`` for each ``n`` in ``counts``."""
+    times = np.array([n * unit for n in counts])
+    matrix = regret_at_times(records, oracle_final, times)
+    medians = quantile_columns(matrix, 0.5)
+    reached = (matrix <= REACHED_TOL).mean(axis=0)
+    return [
+        ClockPoint(n, float(t), float(m), float(p))
+        for n, t, m, p in zip(counts, times, medians, reached)
+    ]
+
+
+def clock_unit(result: StudyResult) -> float:
+    """Simulated time per trained candidate on fully busy workers: the mean duration of an
+    in-range architecture over the number of workers."""
+    _, costs, _ = result.bench._known()
+    lo, hi = result.cost_range
+    inside = costs[(costs >= lo) & (costs <= hi)]
+    return DurationModel(result.bench, 0).mean(inside) / result.spec.sim_workers
 
 
 @dataclass(frozen=True)
@@ -101,6 +152,7 @@ class StrategySummary:
     bound: int | None
     stop_reasons: dict[str, int]
     anytime: list[Checkpoint]
+    clock: Clock | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,9 +184,23 @@ def summarize(result: StudyResult) -> list[StrategySummary]:
                 bound=records[0].bound,
                 stop_reasons=dict(Counter(_reason(r.stop_reason) for r in records)),
                 anytime=checkpoints(records, oracle, result.spec.budget),
+                clock=_clock(result, records),
             )
         )
     return out
+
+
+def _clock(result: StudyResult, records: list[RunRecord]) -> Clock | None:
+    workers = result.spec.sim_workers
+    if workers is None:
+        return None
+    return Clock(
+        workers=workers,
+        utilisation=spread([r.utilisation for r in records]),
+        makespan=spread([r.makespan for r in records]),
+        points=clock_points(records, result.oracle.reward, clock_unit(result),
+                            checkpoint_counts(result.spec.budget)),
+    )
 
 
 def _reason(text: str) -> str:
