@@ -136,7 +136,9 @@ class TrustRegionLayerNAS(Strategy):
     # -- set-up: option levels by cost --------------------------------------------------
     def _start(self) -> None:
         problem = self.problem
-        self._levels = [_cost_levels(problem, i) for i in range(len(problem.space.layers))]
+        layers = range(len(problem.space.layers))
+        self._reference_costs = [_reference_costs(problem, i) for i in layers]
+        self._levels = [_cost_levels(problem, self._reference_costs[i], i) for i in layers]
         # option -> its level index, per layer
         self._level_of = [
             {opt: j for j, level in enumerate(levels) for opt in level} for levels in self._levels
@@ -313,36 +315,45 @@ class TrustRegionLayerNAS(Strategy):
         return None
 
     def _fit(self, prefix: Arch) -> Arch | None:
-        """The fitted completion of ``prefix`` (memoised): see the module docstring."""
+        """The fitted completion of ``prefix`` (memoised): see the module docstring.
+
+        Costs are evaluated sparingly (a real cost function may count a network's MAdds):
+        the uniform level by bisection, then one evaluation per attempted raise, tried in
+        the order of their cost increments measured once on the reference architecture.
+        """
         if prefix in self._fitted:
             return self._fitted[prefix]
         problem = self.problem
         lo, hi = problem.cost_range
-        free = range(len(prefix), len(problem.space.layers))
-        ranks = {j: len(self._ranked[j]) - 1 for j in free}
-
-        def at_level(t: float) -> list[int]:
-            return [int(t * ranks[j] + 0.5) for j in free]
+        free = list(range(len(prefix), len(problem.space.layers)))
+        top = [len(self._ranked[j]) - 1 for j in free]
 
         def build(idx: list[int]) -> Arch:
             return prefix + tuple(self._ranked[j][k] for j, k in zip(free, idx))
 
-        grid = sorted({k / n for n in ranks.values() if n for k in range(n + 1)} | {0.0})
-        below = [t for t in grid if problem.cost(build(at_level(t))) <= hi]
+        def at_level(t: float) -> list[int]:
+            return [int(t * n + 0.5) for n in top]
+
+        grid = sorted({k / n for n in top if n for k in range(n + 1)} | {0.0})
         fitted: Arch | None = None
-        if below:
-            idx = at_level(below[-1])
-            while True:  # raise the layer whose one-step raise costs least, while it fits
-                steps = []
-                for n, j in enumerate(free):
-                    if idx[n] < ranks[j]:
-                        raised = idx[:n] + [idx[n] + 1] + idx[n + 1 :]
-                        cost = problem.cost(build(raised))
-                        if cost <= hi:
-                            steps.append((cost, n, raised))
-                if not steps:
-                    break
-                idx = min(steps)[2]
+        if problem.cost(build(at_level(0.0))) <= hi:
+            low, high = 0, len(grid) - 1  # grid[low] fits; find the last level that does
+            while low < high:
+                mid = (low + high + 1) // 2
+                if problem.cost(build(at_level(grid[mid]))) <= hi:
+                    low = mid
+                else:
+                    high = mid - 1
+            idx = at_level(grid[low])
+            raises = [(self._raise_cost(j, idx[n]), n) for n, j in enumerate(free) if idx[n] < top[n]]
+            heapq.heapify(raises)
+            while raises:  # the cheapest raise first, while the network still fits
+                _, n = heapq.heappop(raises)
+                raised = idx[:n] + [idx[n] + 1] + idx[n + 1 :]
+                if problem.cost(build(raised)) <= hi:
+                    idx = raised
+                    if idx[n] < top[n]:
+                        heapq.heappush(raises, (self._raise_cost(free[n], idx[n]), n))
             candidate = build(idx)
             if problem.cost(candidate) >= lo:
                 fitted = candidate
@@ -350,6 +361,11 @@ class TrustRegionLayerNAS(Strategy):
             fitted = self._repair(prefix + problem.priciest[len(prefix) :], len(prefix) - 1)
         self._fitted[prefix] = fitted
         return fitted
+
+    def _raise_cost(self, j: int, rank: int) -> float:
+        """What moving layer ``j`` from rank ``rank`` to the next costs, on the reference."""
+        costs = self._reference_costs[j]
+        return costs[self._ranked[j][rank + 1]] - costs[self._ranked[j][rank]]
 
     def _repair(self, arch: Arch, i: int) -> Arch | None:
         """Move layers after ``i`` one level at a time, least change first, into the range."""
@@ -379,15 +395,22 @@ class TrustRegionLayerNAS(Strategy):
         return [opt for lv in levels for opt in lv]
 
 
-def _cost_levels(problem, i: int) -> list[list[object]]:
-    """Layer ``i``'s options grouped by equal cost, cheapest group first (measured with the
-    other layers at their defaults; options of equal cost share a level, listed order)."""
+def _reference_costs(problem, i: int) -> dict[object, float]:
+    """The cost of each option of layer ``i``, the other layers at their defaults."""
     reference = problem.defaults
+    return {
+        opt: problem.cost(reference[:i] + (opt,) + reference[i + 1 :])
+        for opt in problem.space.layers[i].options
+    }
+
+
+def _cost_levels(problem, costs: dict[object, float], i: int) -> list[list[object]]:
+    """Layer ``i``'s options grouped by equal reference cost, cheapest group first (options
+    of equal cost share a level, in listed order)."""
     options = problem.space.layers[i].options
-    costs = [problem.cost(reference[:i] + (opt,) + reference[i + 1 :]) for opt in options]
     levels: list[list[object]] = []
     last = None
-    for cost, n in sorted((c, n) for n, c in enumerate(costs)):
+    for cost, n in sorted((costs[opt], n) for n, opt in enumerate(options)):
         if last is None or cost != last:
             levels.append([])
             last = cost
