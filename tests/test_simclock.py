@@ -14,6 +14,8 @@ from layernas.cli import main
 from layernas.study.simclock import DurationModel, SimulatedExecutor
 from layernas.study.statistics import summarize
 
+pytestmark = pytest.mark.data
+
 
 def test_workers_take_trials_as_they_free_up():
     durations = {"a": 1.0, "b": 2.0, "c": 1.5}
@@ -63,6 +65,7 @@ def test_the_clock_changes_when_things_end_not_what_is_trained():
         assert list(a.times) == sorted(a.times)
 
 
+@pytest.mark.slow
 def test_a_barrier_leaves_workers_idle_and_results_do_not_depend_on_processes():
     spec = sim_spec(sim_workers=32)
     result = study.run_study(spec, workers=2)
@@ -76,6 +79,7 @@ def test_a_barrier_leaves_workers_idle_and_results_do_not_depend_on_processes():
     assert points[-1].time == pytest.approx(60 / 50 * points[-2].time)
 
 
+@pytest.mark.slow
 def test_cli_sim_workers_writes_the_clock_table_and_plot(tmp_path):
     out = tmp_path / "study"
     run = CliRunner().invoke(main, [

@@ -66,6 +66,7 @@ def test_matches_brute_force_on_most_additive_problems():
     assert found >= 32, f"only {found} of 40 optima found"
 
 
+@pytest.mark.data
 def test_first_candidate_is_in_range_on_a_tight_budget():
     bench = ln.benchmarks.load("nats-sss", dataset="cifar100")
     cost_range = (0.0, 0.1 * bench.max_cost)
@@ -151,6 +152,7 @@ def test_snapshot_holds_memorial_rows_of_its_passes():
         assert ranks == list(range(len(ranks)))
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("dataset", ["cifar10", "cifar100"])
 def test_correctness_bar_returns_the_oracle_within_300(dataset):
     bench = ln.benchmarks.load("nats-sss", dataset=dataset)
