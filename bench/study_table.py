@@ -19,7 +19,22 @@ from pathlib import Path
 
 
 def load(dirs: list[str]) -> list[dict]:
-    return [json.loads((Path(d) / "summary.json").read_text()) for d in dirs]
+    """Each directory's summary.json; studies of the same setting (benchmark, range, budget,
+    noise, simulated workers) are merged into one, in the order given, and a strategy run
+    with other ``runs`` than the first study of its setting is labelled with its runs."""
+    merged: dict[tuple, dict] = {}
+    for d in dirs:
+        summary = json.loads((Path(d) / "summary.json").read_text())
+        s = summary["setup"]
+        key = (s["benchmark"], s["dataset"], tuple(s["target_range"]), s["budget"],
+               s["reward_noise"], s.get("sim_workers"))
+        first = merged.setdefault(key, summary)
+        if first is not summary:
+            runs = first["setup"]["runs"]
+            for label, st in summary["strategies"].items():
+                shown = label if s["runs"] == runs else f"{label} ({s['runs']} runs)"
+                first["strategies"][shown] = st
+    return list(merged.values())
 
 
 def setting(summary: dict) -> str:

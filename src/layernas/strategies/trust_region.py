@@ -30,7 +30,8 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i: |S_1| + K H_0 (|S_2| + ... + |S_L|) for the global pass plus, per
-trust-region pass, w_1 + K H_r (w_2 + ... + w_L), times ``passes``; polynomial, O(T H L |S|).
+trust-region pass, w_1 + K H_r (w_2 + ... + w_L), times ``passes``; polynomial, O(T H L |S|)
+(and never more than the space holds, since no architecture is trained twice).
 
 The answer, as for every strategy, is the best trained in-range candidate.
 """
@@ -191,7 +192,7 @@ class TrustRegionLayerNAS(Strategy):
         ]
         first = sizes[0] + self.keep * self.buckets * sum(sizes[1:])
         region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
-        return first + self.passes * region
+        return min(first + self.passes * region, self.problem.space.size)  # none twice
 
     def snapshot(self) -> list[KeptRow]:
         """Per layer, the memorial tables of the passes that closed it last (their ``round``)."""
