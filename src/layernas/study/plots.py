@@ -54,7 +54,7 @@ def anytime_series(result: StudyResult) -> list[Series]:
 
 def time_series(result: StudyResult, points: int = 300) -> list[Series]:
     """Under the simulated clock: the final metric of the answer vs simulated time."""
-    oracle = result.oracle.reward
+    oracle = result.oracle.final
     end = max(r.makespan or 0.0 for r in result.records)
     times = np.linspace(end / points, end, points)
     out = []

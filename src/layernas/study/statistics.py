@@ -198,7 +198,7 @@ def _clock(result: StudyResult, records: list[RunRecord]) -> Clock | None:
         workers=workers,
         utilisation=spread([r.utilisation for r in records]),
         makespan=spread([r.makespan for r in records]),
-        points=clock_points(records, result.oracle.reward, clock_unit(result),
+        points=clock_points(records, result.oracle.final, clock_unit(result),
                             checkpoint_counts(result.spec.budget)),
     )
 
