@@ -4,6 +4,7 @@
     python bench/study_table.py compact out/table/*      # one row per setting
     python bench/study_table.py ablation out/ablation/*  # per LayerNAS variant, over settings
     python bench/study_table.py anytime out/table/*      # per setting: regret at 50/100/.../budget
+    python bench/study_table.py readme out/table/*       # per setting: regret at 50/100/300
     python bench/study_table.py wins LABEL out/table/*   # where LABEL is behind another strategy
     python bench/study_table.py clock out/clock-*/*      # simulated clock: regret at equal time
 
@@ -126,6 +127,17 @@ def anytime(summaries: list[dict]) -> None:
         print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
 
 
+def readme(summaries: list[dict]) -> None:
+    """The README's table: per setting and strategy, median regret at 50 / 100 / 300 trained."""
+    labels = list(summaries[0]["strategies"])
+    print("| setting | " + " | ".join(labels) + " |")
+    print("|---|" + "---|" * len(labels))
+    for summary in summaries:
+        cells = [" / ".join(num(c["regret_median"]) for c in at_counts(st, (50, 100, 300)))
+                 for st in summary["strategies"].values()]
+        print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
+
+
 def wins(label: str, summaries: list[dict]) -> None:
     """Every (setting, checkpoint) where another strategy's median regret is below LABEL's."""
     for summary in summaries:
@@ -155,4 +167,4 @@ if __name__ == "__main__":
         wins(sys.argv[2], load(sys.argv[3:]))
     else:
         {"results": results, "compact": compact, "ablation": ablation, "anytime": anytime,
-         "clock": clock}[sys.argv[1]](load(sys.argv[2:]))
+         "readme": readme, "clock": clock}[sys.argv[1]](load(sys.argv[2:]))
