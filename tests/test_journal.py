@@ -185,8 +185,10 @@ def test_a_journal_of_other_training_settings_is_refused_naming_the_setting(tmp_
 @pytest.mark.torch
 def test_the_torch_reward_declares_its_training_settings(tmp_path):
     from layernas.torch.reward import TrainingReward
+    from layernas.torch.train import TrainSettings
 
-    four, one = TrainingReward(epochs=4).identity, TrainingReward(epochs=1, threads=4).identity
+    four = TrainingReward(settings=TrainSettings(epochs=4)).identity
+    one = TrainingReward(settings=TrainSettings(epochs=1, threads=4)).identity
     assert four["epochs"] == 4 and four["dataset"] == "digits" and four["lr"] == 0.01
     assert {k for k in four if four[k] != one[k]} == {"epochs"}, "threads must not matter"
 

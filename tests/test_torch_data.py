@@ -39,3 +39,57 @@ def test_split_is_fixed_and_disjoint():
 def test_unknown_dataset():
     with pytest.raises(LayerNASError, match="unknown dataset"):
         load("cifar10")
+
+
+def test_image_folder_layout(tmp_path):
+    """Classes in sorted folder order; grey and RGB images converted and resized."""
+    from PIL import Image
+
+    for label, (name, value) in enumerate((("ant", 20), ("bee", 120), ("cat", 220))):
+        (tmp_path / name).mkdir()
+        for i in range(5):
+            pixels = np.full((6, 10, 3), value + i, dtype=np.uint8)
+            image = Image.fromarray(pixels)
+            (image.convert("L") if i % 2 else image).save(tmp_path / name / f"{i}.png")
+    data = load("image_folder", root=str(tmp_path), size=[4, 5])
+    assert data.input_shape == (3, 4, 5) and data.num_classes == 3
+    assert [len(part) for part in (data.train, data.val, data.test)] == [9, 3, 3]
+    mean, std = data.normalization
+    x, y = data.train.x, data.train.y
+    raw = x[:, 0, 0, 0] * std + mean  # back to [0, 1]: the class decides the brightness
+    for label in range(3):
+        assert ((raw[y == label] * 255 - (20 + 100 * label)).abs() < 5.5).all()
+    grey = load("image_folder", root=str(tmp_path), size=4, channels=1)
+    assert grey.input_shape == (1, 4, 4)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda root: None, "does not exist"),
+    (lambda root: (root / "only").mkdir(parents=True), "at least two class sub-folders"),
+    (lambda root: [(root / c).mkdir(parents=True) or (root / c / "x.png").write_bytes(b"no png")
+                   for c in ("a", "b")], "cannot read image"),
+])
+def test_image_folder_errors_say_what_to_do(tmp_path, make, message):
+    root = tmp_path / "images"
+    make(root)
+    with pytest.raises(LayerNASError, match=message):
+        load("image_folder", root=str(root))
+
+
+def test_too_few_images_per_class(tmp_path):
+    from PIL import Image
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for i in range(2):
+            Image.new("RGB", (4, 4), (i, i, i)).save(tmp_path / name / f"{i}.png")
+    with pytest.raises(LayerNASError, match="at least 5 examples"):
+        load("image_folder", root=str(tmp_path))
+
+
+def test_dataset_factory_must_return_a_dataset(tmp_path, monkeypatch):
+    (tmp_path / "factories.py").write_text("def wrong():\n    return [1, 2, 3]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(LayerNASError, match="returned list; return a layernas.torch.data.Dataset"):
+        load("factories:wrong")

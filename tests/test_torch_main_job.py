@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -16,10 +17,11 @@ from layernas.torch.data import load
 pytestmark = pytest.mark.torch
 
 CONFIG = (Path(__file__).parents[1] / "examples" / "digits.toml").read_text()
+README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
 @pytest.mark.slow
-def test_digits_config_searches_and_exports_a_usable_model(tmp_path):
+def test_digits_config_searches_and_exports_a_usable_model(tmp_path, monkeypatch):
     config = tmp_path / "digits.toml"
     # tiny: 1-epoch proxy, 2-epoch final training, and random search in place of the config's
     # strategy (layernas-tr counts ~100 networks' MAdds before its first proposal)
@@ -37,4 +39,9 @@ def test_digits_config_searches_and_exports_a_usable_model(tmp_path):
     with torch.no_grad():
         accuracy = (model(test.x).argmax(1) == test.y).float().mean().item() * 100
     assert abs(accuracy - record["metrics"]["test_accuracy"]) < 1e-4  # float32 mean
+    # the README's loading example, with plain torch, on the exported folder
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+                   if "torch.jit.load" in block)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet.replace("examples/", ""), "README.md", "exec"), {})  # noqa: S102
     assert (tmp_path / "digits.sqlite").exists()

@@ -11,7 +11,7 @@ from layernas import LayerNASError
 from layernas.torch.data import load
 from layernas.torch.reward import TrainingReward
 from layernas.torch.spaces import mobilenet_v2
-from layernas.torch.train import train
+from layernas.torch.train import TrainSettings, train
 
 pytestmark = pytest.mark.torch
 
@@ -22,7 +22,7 @@ ARCH = (3, 3, 8, False, 3, 3, 16)
 def trained(seed):
     torch.manual_seed(0)
     module = mobilenet_v2(**SMALL).build(ARCH)
-    return module, train(module, load("digits"), epochs=2, seed=seed)
+    return module, train(module, load("digits"), TrainSettings(epochs=2), seed=seed)
 
 
 def test_training_is_deterministic_and_learns():
@@ -38,14 +38,14 @@ def test_training_is_deterministic_and_learns():
 
 
 def test_bad_settings():
-    with pytest.raises(LayerNASError, match="batch_size"):
-        train(mobilenet_v2(**SMALL).build(ARCH), load("digits"), epochs=1, seed=0,
-              batch_size=5000)
+    with pytest.raises(LayerNASError, match="batch_size 5000 is larger than the 1078"):
+        train(mobilenet_v2(**SMALL).build(ARCH), load("digits"),
+              TrainSettings(epochs=1, batch_size=5000), seed=0)
 
 
 @pytest.mark.slow
 def test_reward_is_picklable_and_deterministic():
-    reward = TrainingReward(dataset="digits", epochs=1, space_kwargs=SMALL)
+    reward = TrainingReward(dataset="digits", settings=TrainSettings(epochs=1), space_kwargs=SMALL)
     clone = pickle.loads(pickle.dumps(reward))
     assert clone == reward
     assert reward.model_space().input_shape == (1, 8, 8)

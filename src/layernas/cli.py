@@ -20,6 +20,7 @@ from layernas.runner import SearchResult
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
 from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
+from layernas.validate import no_winner_in
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,19 +70,22 @@ def _write_report(path: Path, html: Path, cost_units: str = "", reward_units: st
 @click.option("--retries", type=click.IntRange(min=0), help="Re-runs of a failed trial.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal (resumable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Export the winner here.")
+@click.option("--overwrite", is_flag=True, help="Replace a winner already exported to the --out folder.")
 @click.option("--keep-failed", is_flag=True,
               help="On resume, keep the journal's failed trials instead of training them again.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: a bar on a terminal, else one line per trial).")
 @REPORT_OPTION
-def search_cmd(config: Path, keep_failed: bool, progress: bool | None, report: Path | None,
-               **overrides) -> None:
+def search_cmd(config: Path, overwrite: bool, keep_failed: bool, progress: bool | None,
+               report: Path | None, **overrides) -> None:
     """Run the search described by the TOML file CONFIG (see layernas.config)."""
     try:
         cfg = load_config(config).with_overrides(
             retry_failed=False if keep_failed else None, **overrides)
         if report and not cfg.journal:
             raise LayerNASError("--report needs a journal: give --journal or set one in the config")
+        if cfg.out:
+            no_winner_in(cfg.out, overwrite)  # refused before anything trains
         result = cfg.run(progress=progress)
     except LayerNASError as exc:
         raise click.ClickException(str(exc)) from None
@@ -93,7 +97,10 @@ def search_cmd(config: Path, keep_failed: bool, progress: bool | None, report: P
         click.echo(f"journal: {cfg.journal}  (layernas show {cfg.journal})")
     _report(cfg.journal, report)
     if cfg.out and result.best is not None:
-        metrics = cfg.export(result.best, cfg.out)
+        try:
+            metrics = cfg.export(result.best, cfg.out, overwrite=overwrite)
+        except LayerNASError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"winner exported to {cfg.out}")
         if "test_accuracy" in metrics:
             click.echo(

@@ -58,6 +58,7 @@ from layernas.runner import SearchResult, search
 from layernas.space import Layer, SearchSpace
 from layernas.strategies import Strategy
 from layernas.trial import Trial
+from layernas.validate import no_winner_in
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -221,16 +222,20 @@ class SearchConfig:
             retry_failed=s.retry_failed,
         )
 
-    def export(self, best: Trial, out: Path) -> dict[str, Any]:
-        """Write the winner to ``out`` and return the metrics its export measured.
+    def export(self, best: Trial, out: Path, overwrite: bool = False) -> dict[str, Any]:
+        """Write the winner to ``out`` and return the metrics its export measured; a folder
+        that holds a winner already is refused unless ``overwrite``.
 
         A problem that exports itself (a :class:`~layernas.torch.problem.TrainingProblem`
         retrains the winner and writes its weights) does; otherwise ``arch.json`` holds the
         layer names and options, the cost and the reward, and there are no metrics.
         """
+        no_winner_in(out, overwrite)
         export = getattr(self.problem, "export", None)
         if export is not None:
-            return dict(export(best, out) or {})
+            takes = inspect.signature(export).parameters
+            return dict(export(best, out, **({"overwrite": True} if "overwrite" in takes else {}))
+                        or {})
         out.mkdir(parents=True, exist_ok=True)
         record = {"arch": dict(zip(self.space.names, best.arch)), "cost": best.cost,
                   "reward": best.reward}

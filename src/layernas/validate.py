@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any, TypeVar
 
 from layernas.errors import LayerNASError
@@ -76,6 +78,14 @@ def boolean(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
         raise LayerNASError(f"{what} must be True or False, got {value!r}")
     return value
+
+
+def no_winner_in(out: str | os.PathLike[str], overwrite: bool) -> None:
+    """Refuse an export folder that already holds a winner (``arch.json``) unless
+    ``overwrite``: a new search must not silently replace the last one's result."""
+    if not overwrite and (Path(out) / "arch.json").exists():
+        raise LayerNASError(f"{out} already holds a winner (arch.json); pass --overwrite "
+                            "(overwrite=True) to replace it, or choose another --out")
 
 
 def _is_int(value: Any) -> bool:

@@ -1,12 +1,15 @@
 """PyTorch model spaces: each pairs a SearchSpace with a network builder (see ``ModelSpace``).
 
 ``make(name, **kwargs)`` rebuilds a space from its constructor name and arguments, as saved
-in ``ModelSpace.name`` / ``.kwargs`` (used by the reward function and by export).
+in ``ModelSpace.name`` / ``.kwargs`` (used by the reward function and by export). A name
+``"module:function"`` is your own constructor (importable where trials run), see
+docs/own-model.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from layernas.errors import LayerNASError
@@ -25,9 +28,18 @@ SPACES: dict[str, Callable[..., ModelSpace]] = {
 
 
 def make(name: str, **kwargs: Any) -> ModelSpace:
-    """The model space ``SPACES[name](**kwargs)``."""
+    """The model space ``SPACES[name](**kwargs)``, or ``module:function``'s."""
+    if ":" in name:
+        from layernas.config import load_entry_point
+
+        made = load_entry_point(name, Path.cwd())(**kwargs)
+        if not isinstance(made, ModelSpace):
+            raise LayerNASError(f"model space {name!r} returned {type(made).__name__}; "
+                                "return a layernas.torch.spaces.ModelSpace")
+        return made
     if name not in SPACES:
-        raise LayerNASError(f"unknown model space {name!r}; use one of {sorted(SPACES)}")
+        raise LayerNASError(f"unknown model space {name!r}; use one of {sorted(SPACES)} or "
+                            "a 'module:function' returning a ModelSpace")
     return SPACES[name](**kwargs)
 
 
