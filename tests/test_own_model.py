@@ -114,7 +114,7 @@ def test_own_training_loop_search(folder: Path) -> None:
 
 def test_training_settings_are_checked_before_training() -> None:
     for args, message in (
-        ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'; choose one of sgd, adam, adamw"),
+        ({"optimizer": "rmsprop"}, "training optimizer must be one of ['sgd', 'adam', 'adamw']"),
         ({"device": "tpu"}, "unknown device 'tpu'"),
         ({"device": "cuda:99"}, "device 'cuda:99' asked for"),
         ({"lr": -1}, "training lr must be a number >= 0"),

@@ -14,7 +14,8 @@ README = (Path(__file__).parents[1] / "README.md").read_text()
 
 def test_readme_examples_print_what_they_claim(tmp_path, monkeypatch):
     """The Python blocks, in order and sharing names (the strategy example uses the first's)."""
-    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+              if "torch.jit.load" not in block]  # loading the winner: test_torch_main_job.py
     assert len(blocks) == 2
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
