@@ -88,8 +88,8 @@ def test_too_few_images_per_class(tmp_path):
 
 
 def test_dataset_factory_must_return_a_dataset(tmp_path, monkeypatch):
-    (tmp_path / "factories.py").write_text("def wrong():\n    return [1, 2, 3]\n")
+    (tmp_path / "not_a_dataset_factory.py").write_text("def wrong():\n    return [1, 2, 3]\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(LayerNASError, match="returned list; return a layernas.torch.data.Dataset"):
-        load("factories:wrong")
+        load("not_a_dataset_factory:wrong")
