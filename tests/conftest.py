@@ -4,10 +4,12 @@ the helper modules beside this file (importable because pytest puts this folder 
 - ``synthetic.py``: random additive problems, brute force, and ``summary`` (what two runs of
   one search must agree on);
 - ``faulty.py``: rewards that raise, hang, kill their worker or "crash" the driver;
-- ``oracles.py``: the true optima of the real benchmark tables.
+- ``oracles.py``: the true optima of the real benchmark tables;
+- ``optuna_search.py``, ``ray_tune_search.py``: an Optuna study and a Ray Tune experiment
+  searching NATS-Bench with the integrations (also run as killed or parallel processes).
 
-Markers (registered in pyproject.toml): ``torch``, ``ray``, ``data`` and ``slow`` (seconds
-each); ``pytest -m "not slow and not ray and not torch"`` runs the fast core.
+Markers (registered in pyproject.toml): ``torch``, ``ray``, ``optuna``, ``data`` and ``slow``
+(seconds each); ``pytest -m "not slow and not ray and not torch"`` runs the fast core.
 
 Tests marked ``data`` read the public benchmark files through the same lookup as users
 (``data_dir``, ``LAYERNAS_DATA``, the cache, else a download checked against pinned sha256).
