@@ -31,7 +31,7 @@ from layernas.progress import Progress
 from layernas.space import Arch, SearchSpace, arch_key
 from layernas.strategies import LayerNAS, Strategy
 from layernas.strategies.base import KeptRow
-from layernas.trial import FAILED, OK, Trial, beats, best_in_range
+from layernas.trial import FAILED, OK, Trial, beats, best_in_range, trials_dataframe
 from layernas.validate import (
     boolean,
     non_negative_int,
@@ -66,6 +66,7 @@ class SearchResult:
     worker_deaths: int = 0  # attempts whose worker died (re-run, up to MAX_WORKER_DEATHS)
     retried: int = 0  # attempts re-run because the training failed (``retries``)
     from_journal: int = 0  # trials taken from the journal (a resume), not trained now
+    layers: tuple[str, ...] = ()  # the space's layer names, in order (dataframe columns)
 
     @property
     def trained(self) -> int:
@@ -78,6 +79,10 @@ class SearchResult:
     @property
     def failed(self) -> list[Trial]:
         return [t for t in self.trials if not t.ok]
+
+    def to_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame, one row each (see :func:`trials_dataframe`)."""
+        return trials_dataframe(self.trials, self.layers)
 
 
 @dataclass
@@ -344,6 +349,7 @@ class _Run:
             worker_deaths=self.worker_deaths,
             retried=self.retried,
             from_journal=self.adopted,
+            layers=tuple(layer.name for layer in self.problem.space.layers),
         )
 
     def _plan(self) -> None:

@@ -1,12 +1,15 @@
 """Trials: one trained candidate with its cost, reward, status and timings, and the rule
 that picks the answer of a search from them (:func:`beats`, :func:`best_in_range`), used by
-the runner, the journal's readers and studies alike."""
+the runner, the journal's readers and studies alike; and their table as a pandas DataFrame
+(:func:`trials_dataframe`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from layernas.errors import LayerNASError
 
 OK = "ok"
 FAILED = "failed"
@@ -67,3 +70,24 @@ def best_in_range(trials: Iterable[T], cost_range: tuple[float, float]) -> T | N
         if beats(trial, best, cost_range):
             best = trial
     return best
+
+
+def trials_dataframe(trials: Iterable[Trial], layers: Sequence[str]) -> Any:
+    """One row per trial, as Optuna's ``study.trials_dataframe()`` has: ``number``, one column
+    per layer name holding the layer's option (``layer:NAME`` where a name is taken by
+    another column), ``cost``, ``reward`` (None when failed), ``status``, ``duration``
+    (seconds), ``attempts`` and ``error``. Needs pandas (the ``pandas`` extra)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise LayerNASError(
+            "to_dataframe needs pandas; install it with pip install 'layernas[pandas]'"
+        ) from None
+    fixed = ("number", "cost", "reward", "status", "duration", "attempts", "error")
+    names = [f"layer:{name}" if name in fixed else name for name in layers]
+    rows = [
+        (t.number, *t.arch, t.cost, t.reward, t.status, t.duration, t.attempts, t.error)
+        for t in trials
+    ]
+    columns = [fixed[0], *names, *fixed[1:]]
+    return pd.DataFrame.from_records(rows, columns=columns)
