@@ -122,6 +122,9 @@ def test_bad_input_gets_a_clear_error_before_any_training():
     study.optimize(objective(), n_trials=200)
     assert completed(study) == [t.arch for t in serial().trials]
 
+    two = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler())
+    with pytest.raises(ln.LayerNASError, match="LayerNASSampler optimises one objective"):
+        two.optimize(lambda t: (objective()(t), 0.0), n_trials=1)
     with pytest.raises(ln.LayerNASError, match="no architecture can reach cost_range"):
         LayerNASSampler(BENCH.space, cost=BENCH.cost, cost_range=(-2.0, -1.0))
     with pytest.raises(ln.LayerNASError, match="strategy must be a layernas strategy"):

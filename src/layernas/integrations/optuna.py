@@ -54,7 +54,7 @@ from optuna.study._constrained_optimization import _CONSTRAINTS_KEY  # noqa: E40
 
 #: Trial system attributes this sampler writes.
 CLAIM = "layernas:claim"  # {"arch": [option index per layer], "host": ..., "pid": ...}
-TOLD = "layernas:told"  # set when Optuna ended the trial normally (not a dead worker)
+TOLD = "layernas:told"  # on a FAIL/PRUNED trial Optuna ended normally (not a dead worker)
 SEARCH = "layernas:search"  # study system attribute: what the study searches (checked on resume)
 # The trial's constraint "cost" (how far outside the cost range; <= 0 inside), as
 # Trial.set_constraint stores it: Optuna's study.best_trial is then the best in range.
@@ -111,9 +111,10 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
 
     def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if study._is_multi_objective():
-            raise LayerNASError(
+            self._decided[trial._trial_id] = (
                 "LayerNASSampler optimises one objective; create the study with one direction"
             )
+            return
         with self._lock:  # threads of one process (n_jobs) claim one at a time
             self._decided[trial._trial_id] = self._check(study) or self._claim(study, trial)
         if self.fallback is not None:
@@ -168,7 +169,8 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
         state: optuna.trial.TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        study._storage.set_trial_system_attr(trial._trial_id, TOLD, True)
+        if state != optuna.trial.TrialState.COMPLETE:  # a completed trial is never lost
+            study._storage.set_trial_system_attr(trial._trial_id, TOLD, True)
         self._decided.pop(trial._trial_id, None)
         if self.fallback is not None:
             self.fallback.after_trial(study, trial, state, values)
