@@ -2,7 +2,7 @@
 layernas strategies, on the NATS-Bench size table (a training is a table lookup, so what is
 timed is the machinery).
 
-    python bench/integration_overhead.py [--trials 60] [--gp-trials 20] [--no-ray]
+    python bench/integration_overhead.py [--trials 60] [--gp-trials 12] [--no-ray]
 
 Prints, per trial (mean over the trials of one run):
 - Optuna, in-memory and SQLite storage: a study with LayerNASSampler against the same study
@@ -96,14 +96,15 @@ def bench_ray(trials: int) -> None:
             results = tune.Tuner(
                 train, param_space=param_space,
                 tune_config=tune.TuneConfig(search_alg=search, num_samples=trials,
-                                            metric="accuracy", mode="max",
-                                            max_concurrent_trials=1, reuse_actors=True),
+                                            max_concurrent_trials=1, reuse_actors=True,
+                                            **({} if search else {"metric": "accuracy",
+                                                                  "mode": "max"})),
                 run_config=tune.RunConfig(storage_path=tmp, name=name, verbose=0),
             ).fit()
             return (time.perf_counter() - start) / len(results), len(results)
 
-        ours, n = fit(Timed(BENCH.space, cost=BENCH.cost, cost_range=RANGE, strategy=strategy()),
-                      {}, "layernas")
+        ours, n = fit(Timed(BENCH.space, cost=BENCH.cost, cost_range=RANGE, strategy=strategy(),
+                            metric="accuracy"), {}, "layernas")
         default, _ = fit(None, {layer.name: tune.choice(list(layer.options))
                                 for layer in BENCH.space.layers}, "default")
     print(f"ray tune: LayerNASSearch's own time {Timed.seconds / n * 1e3:.2f} ms/trial; whole fit "
@@ -129,13 +130,13 @@ def bench_strategies(trials: int, gp_trials: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=60)
-    parser.add_argument("--gp-trials", type=int, default=20, help="GP fits a model per trial")
+    parser.add_argument("--gp-trials", type=int, default=12, help="GP fits a model per trial")
     parser.add_argument("--no-ray", action="store_true", help="skip Ray Tune (slow to start)")
     args = parser.parse_args()
     bench_optuna(args.trials)
-    bench_strategies(args.trials, args.gp_trials)
     if not args.no_ray:
         bench_ray(args.trials)
+    bench_strategies(args.trials, args.gp_trials)
 
 
 if __name__ == "__main__":

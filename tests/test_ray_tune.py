@@ -72,7 +72,10 @@ def test_bad_input_gets_a_clear_error_before_any_training():
     with pytest.raises(ln.LayerNASError, match="no architecture can reach cost_range"):
         LayerNASSearch(BENCH.space, cost=BENCH.cost, cost_range=(-2.0, -1.0), metric="accuracy")
     with pytest.raises(ln.LayerNASError, match="mode must be 'max' or 'min'"):
-        LayerNASSearch(BENCH.space, cost=BENCH.cost, cost_range=RANGE, mode="maximize")
+        LayerNASSearch(BENCH.space, cost=BENCH.cost, cost_range=RANGE, metric="accuracy",
+                       mode="maximize")
+    with pytest.raises(TypeError, match="metric"):
+        LayerNASSearch(BENCH.space, cost=BENCH.cost, cost_range=RANGE)  # no metric
     code = ("import sys; sys.modules['ray'] = None\n"
             "from layernas import LayerNASError\n"
             "try:\n    import layernas.integrations.ray_tune\n"

@@ -42,7 +42,8 @@ class LayerNASSearch(Searcher):
 
     ``space``, ``cost``, ``cost_range``, ``strategy`` and ``seed`` mean what they mean for
     ``ln.search``; ``metric`` is the reported result to maximise (``mode="max"``) or
-    minimise (``"min"``); Tune's own ``metric``/``mode`` fill them when not given here.
+    minimise (``"min"``). It is required here: Tune passes ``TuneConfig(metric=...)`` to a
+    searcher only together with a ``param_space``.
     """
 
     def __init__(
@@ -51,11 +52,16 @@ class LayerNASSearch(Searcher):
         cost: CostFn,
         cost_range: tuple[float, float],
         strategy: Strategy | None = None,
-        metric: str | None = None,
+        *,
+        metric: str,
         mode: str = "max",
         seed: int = 0,
         max_stall: int = 10_000,
     ) -> None:
+        if not isinstance(metric, str) or not metric:
+            raise LayerNASError(
+                f"metric must name the result to optimise (e.g. metric='accuracy'), got {metric!r}"
+            )
         if mode not in ("max", "min"):
             raise LayerNASError(f"mode must be 'max' or 'min', got {mode!r}")
         super().__init__(metric=metric, mode=mode)
@@ -69,18 +75,9 @@ class LayerNASSearch(Searcher):
     def set_search_properties(
         self, metric: str | None, mode: str | None, config: dict, **spec: Any
     ) -> bool:
-        if self._metric is None and metric is not None:
-            self._metric = metric
-        if mode is not None and metric is not None and self._metric == metric:
-            self._mode = mode
-        return True
+        return True  # the space is the layers; other config entries pass through to trials
 
     def suggest(self, trial_id: str) -> dict[str, Any] | str | None:
-        if self._metric is None:
-            raise LayerNASError(
-                "LayerNASSearch needs the metric to optimise: pass metric= to it or to "
-                "tune.TuneConfig"
-            )
         step = self._replay.next(self._outcomes, {arch_key(a) for a in self._live.values()})
         if step.action == FINISHED:
             return Searcher.FINISHED
