@@ -10,11 +10,14 @@ from pathlib import Path
 import layernas as ln
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
+# the Optuna and Ray Tune examples need those extras: test_readme_integrations.py runs them
+_BEFORE, _SECTION = README.split("## Already using Optuna or Ray Tune?", 1)
+CORE = _BEFORE + "\n## " + _SECTION.split("\n## ", 1)[1]
 
 
 def test_readme_examples_print_what_they_claim(tmp_path, monkeypatch):
     """The Python blocks, in order and sharing names (the strategy example uses the first's)."""
-    blocks = [block for block in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", CORE, re.DOTALL)
               if "torch.jit.load" not in block]  # loading the winner: test_torch_main_job.py
     assert len(blocks) == 2
     monkeypatch.chdir(tmp_path)
