@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -97,11 +98,14 @@ def search_cmd(config: Path, overwrite: bool, keep_failed: bool, progress: bool 
         click.echo(f"journal: {cfg.journal}  (layernas show {cfg.journal})")
     _report(cfg.journal, report)
     if cfg.out and result.best is not None:
+        click.echo(f"exporting the winner (trial #{result.best.number}) to {cfg.out} "
+                   "(a problem that trains retrains it first) ...", err=True)
+        started = time.perf_counter()
         try:
             metrics = cfg.export(result.best, cfg.out, overwrite=overwrite)
         except LayerNASError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"winner exported to {cfg.out}")
+        click.echo(f"winner exported to {cfg.out} in {display.duration(time.perf_counter() - started)}")
         if "test_accuracy" in metrics:
             click.echo(
                 f"winner after {metrics['final_epochs']} epochs: test accuracy "
