@@ -243,6 +243,17 @@ class SearchConfig:
         return {}
 
 
+def build_entry_point(spec: str, kwargs: dict[str, Any], kind: type, what: str,
+                      public_name: str) -> Any:
+    """Call the ``module:function`` factory ``spec`` (importable from the working folder) with
+    ``kwargs`` and check that it made a ``kind`` (``public_name`` is how the error names it)."""
+    made = load_entry_point(spec, Path.cwd())(**kwargs)
+    if not isinstance(made, kind):
+        raise LayerNASError(f"{what} {spec!r} returned {type(made).__name__}; "
+                            f"return a {public_name}")
+    return made
+
+
 def load_entry_point(spec: str, base: Path, what: str = "entry point") -> Any:
     """Import ``module:attribute``; the config file's folder is importable."""
     module_name, sep, attr = spec.partition(":")

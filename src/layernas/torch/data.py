@@ -157,13 +157,10 @@ def load(name: str, **args: Any) -> Dataset:
 def _load(name: str, args_json: str) -> Dataset:
     args = json.loads(args_json)
     if ":" in name:
-        from layernas.config import load_entry_point
+        from layernas.config import build_entry_point
 
-        made = load_entry_point(name, Path.cwd())(**args)
-        if not isinstance(made, Dataset):
-            raise LayerNASError(f"dataset factory {name!r} returned {type(made).__name__}; "
-                                "return a layernas.torch.data.Dataset")
-        return made
+        return build_entry_point(name, args, Dataset, "dataset factory",
+                                 "layernas.torch.data.Dataset")
     if name not in SOURCES:
         raise LayerNASError(f"unknown dataset {name!r}; use one of {sorted(SOURCES)} or a "
                             "'module:function' returning a layernas.torch.data.Dataset")

@@ -9,7 +9,6 @@ docs/own-model.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from layernas.errors import LayerNASError
@@ -30,13 +29,10 @@ SPACES: dict[str, Callable[..., ModelSpace]] = {
 def make(name: str, **kwargs: Any) -> ModelSpace:
     """The model space ``SPACES[name](**kwargs)``, or ``module:function``'s."""
     if ":" in name:
-        from layernas.config import load_entry_point
+        from layernas.config import build_entry_point
 
-        made = load_entry_point(name, Path.cwd())(**kwargs)
-        if not isinstance(made, ModelSpace):
-            raise LayerNASError(f"model space {name!r} returned {type(made).__name__}; "
-                                "return a layernas.torch.spaces.ModelSpace")
-        return made
+        return build_entry_point(name, kwargs, ModelSpace, "model space",
+                                 "layernas.torch.spaces.ModelSpace")
     if name not in SPACES:
         raise LayerNASError(f"unknown model space {name!r}; use one of {sorted(SPACES)} or "
                             "a 'module:function' returning a ModelSpace")
