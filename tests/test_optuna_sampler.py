@@ -4,6 +4,7 @@ the same trainings as ln.search, resume after SIGKILL, processes sharing one SQL
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from optuna_search import (BENCH, RANGE, STRATEGY, completed, objective, sampler
                            trainings)
 
 import layernas as ln
-from layernas.integrations.optuna import LayerNASSampler, suggest_arch
+from layernas.integrations.optuna import OWNER, LayerNASSampler, suggest_arch
 
 pytestmark = [pytest.mark.optuna, pytest.mark.data]
 SCRIPT = Path(__file__).parent / "optuna_search.py"
@@ -184,7 +185,9 @@ def test_a_study_killed_with_sigkill_resumes_with_load_study(tmp_path):
         process.send_signal(signal.SIGKILL)
         process.wait()
     before = len(trainings(log))
-    study = optuna.load_study(study_name="s", storage=storage, sampler=sampler())
+    # the killed trial may name no process (killed before the sampler recorded it): one
+    # process resumes, so orphan_after=0 may judge any such trial by its age at once
+    study = optuna.load_study(study_name="s", storage=storage, sampler=sampler(orphan_after=0))
     study.optimize(objective(log), n_trials=200)
     reference = serial()
     assert completed(study) == [t.arch for t in reference.trials]
@@ -194,7 +197,25 @@ def test_a_study_killed_with_sigkill_resumes_with_load_study(tmp_path):
     assert len(archs) - len(set(archs)) <= 1  # only a training cut by the kill is redone
     assert before < len(reference.trials)
     states = {t.state for t in study.get_trials()}
-    assert optuna.trial.TrialState.RUNNING not in states  # the killed trial was failed as lost
+    assert optuna.trial.TrialState.RUNNING not in states  # the killed trial was failed
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_trial_killed_before_it_claimed_is_failed(tmp_path, recorded):
+    # killed after the sampler recorded its process, or before (then judged by its age)
+    storage = sqlite(tmp_path)
+    study = optuna.create_study(storage=storage, study_name="s", direction="maximize")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = study._storage.create_new_trial(study._study_id)
+    if recorded:
+        study._storage.set_trial_system_attr(stale, OWNER, {"host": socket.gethostname(),
+                                                            "pid": gone.pid})
+    study = optuna.load_study(study_name="s", storage=storage,
+                              sampler=sampler(orphan_after=3600 if recorded else 0))
+    study.optimize(objective(), n_trials=200)
+    assert study._storage.get_trial(stale).state == optuna.trial.TrialState.FAIL
+    assert completed(study) == [t.arch for t in serial().trials]
 
 
 @pytest.mark.slow

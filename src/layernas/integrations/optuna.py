@@ -21,7 +21,8 @@ storage; a repeated proposal is answered from storage, never trained again.
   :class:`~layernas.errors.LayerNASError` (the trial fails, claiming nothing).
 * A trial that is RUNNING in storage but whose process is gone (same host, dead pid; or
   failed by Optuna's heartbeat without having been told) is lost, not failed: its
-  architecture is proposed again. Trials that ended FAIL or PRUNED are failed outcomes.
+  architecture is proposed again, and the trial is marked FAIL (also one killed before it
+  had claimed an architecture, so no trial of a dead process stays RUNNING). Trials that ended FAIL or PRUNED are failed outcomes.
 * Each claimed trial gets the constraint ``cost`` (how far its cost lies outside the
   range, <= 0 inside), so ``study.best_trial`` is the best architecture in range, as
   ``ln.search`` answers (LayerNAS also trains candidates outside the range).
@@ -33,6 +34,7 @@ storage; a repeated proposal is answered from storage, never trained again.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
@@ -54,6 +56,7 @@ from optuna.study._constrained_optimization import _CONSTRAINTS_KEY  # noqa: E40
 
 #: Trial system attributes this sampler writes.
 CLAIM = "layernas:claim"  # {"arch": [option index per layer], "host": ..., "pid": ...}
+OWNER = "layernas:owner"  # {"host": ..., "pid": ...}: the process that runs the trial
 TOLD = "layernas:told"  # on a FAIL/PRUNED trial Optuna ended normally (not a dead worker)
 SEARCH = "layernas:search"  # study system attribute: what the study searches (checked on resume)
 # The trial's constraint "cost" (how far outside the cost range; <= 0 inside), as
@@ -75,6 +78,11 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
     ``space``, ``cost``, ``cost_range``, ``strategy`` and ``seed`` mean what they mean for
     ``ln.search``; the same strategy and seed train the same architectures in the same
     order. ``fallback`` samples parameters that are not layers of ``space``.
+
+    ``wait_timeout`` and ``poll`` (seconds): how long a trial waits at a layer barrier, and
+    how often it looks. ``orphan_after`` (seconds): a RUNNING trial that names no process
+    this long after it started was killed between Optuna creating it and this sampler
+    recording its process (a live one records it within milliseconds); it is marked FAIL.
     """
 
     def __init__(
@@ -89,6 +97,7 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
         wait_timeout: float = 3600.0,
         poll: float = 0.2,
         max_stall: int = 10_000,
+        orphan_after: float = 60.0,
     ) -> None:
         self._args = (space, cost, cost_range, strategy, seed, max_stall)
         self._replay = Replay(*self._args)  # validates all, before any trial runs
@@ -98,6 +107,7 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
         self.fallback = fallback
         self.wait_timeout = wait_timeout
         self.poll = poll
+        self.orphan_after = orphan_after
         self._lock = threading.Lock()
         self._decided: dict[int, Next | str] = {}  # trial id -> its claim, or an error to raise
         self._owner = {"host": socket.gethostname(), "pid": os.getpid()}
@@ -115,6 +125,7 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
                 "LayerNASSampler optimises one objective; create the study with one direction"
             )
             return
+        study._storage.set_trial_system_attr(trial._trial_id, OWNER, self._owner)
         with self._lock:  # threads of one process (n_jobs) claim one at a time
             self._decided[trial._trial_id] = self._check(study) or self._claim(study, trial)
         if self.fallback is not None:
@@ -244,8 +255,16 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
         outcomes: dict[str, float | None] = {}
         running: set[str] = set()
         for frozen in study._storage.get_all_trials(study._study_id, deepcopy=False):
+            if frozen._trial_id == own_id:
+                continue
             claim = frozen.system_attrs.get(CLAIM)
-            if not claim or frozen._trial_id == own_id:
+            owner = frozen.system_attrs.get(OWNER) or claim
+            lost = frozen.state == state.RUNNING and (
+                self._dead(owner) if owner else self._orphan(frozen)
+            )
+            if lost:  # as Optuna's heartbeat fails stale trials; claimed or not
+                self._fail(study, frozen)
+            if not claim:
                 continue
             key = arch_key(self._arch(claim["arch"]))
             if frozen.state == state.COMPLETE:
@@ -253,21 +272,34 @@ class LayerNASSampler(optuna.samplers.BaseSampler):
             elif frozen.state in (state.FAIL, state.PRUNED):
                 if frozen.system_attrs.get(TOLD):
                     outcomes.setdefault(key, None)
-            elif not self._lost(frozen, claim):
+            elif not lost:
                 running.add(key)
-            elif frozen.state == state.RUNNING:  # as Optuna's heartbeat fails stale trials
-                try:
-                    study._storage.set_trial_state_values(frozen._trial_id, state.FAIL)
-                except optuna.exceptions.UpdateFinishedTrialError:
-                    pass  # another process got there first
         return outcomes, running
 
-    def _lost(self, frozen: optuna.trial.FrozenTrial, claim: dict[str, Any]) -> bool:
-        """A running trial whose process is gone (only decidable on this host)."""
-        if claim.get("host") != self._owner["host"] or claim.get("pid") == self._owner["pid"]:
+    @staticmethod
+    def _fail(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
+        try:
+            study._storage.set_trial_state_values(frozen._trial_id, optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            pass  # another process got there first
+
+    def _orphan(self, frozen: optuna.trial.FrozenTrial) -> bool:
+        """A running trial that names no process long after it started (Optuna's clock)."""
+        started = frozen.datetime_start
+        return started is not None and (
+            datetime.datetime.now() - started
+        ).total_seconds() > self.orphan_after
+
+    def _dead(self, owner: dict[str, Any]) -> bool:
+        """Whether ``owner`` (host and pid) is a process that is gone (only decidable on this
+        host)."""
+        if (
+            owner.get("host") != self._owner["host"]
+            or owner.get("pid") == self._owner["pid"]
+        ):
             return False
         try:
-            os.kill(claim["pid"], 0)
+            os.kill(owner["pid"], 0)
         except ProcessLookupError:
             return True
         except PermissionError:
