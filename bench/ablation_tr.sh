@@ -8,7 +8,8 @@ out=${1:-out/ablation-tr}
 shift || true
 variants=layernas-tr,layernas-tr:buckets=1,layernas-tr:buckets=3,layernas-tr:keep=2
 variants+=,layernas-tr:region_buckets=2,layernas-tr:radius=2
-variants+=,layernas-tr:regions=1,layernas-tr:regions=4,layernas-tr:regions=16
+variants+=,layernas-tr:regions=1,layernas-tr:regions=8,layernas-tr:regions=16,layernas-tr:regions=64
+variants+=,layernas-tr:probe=false
 variants+=,layernas-tr:fill=default,layernas-tr:bucket_key=full
 for benchmark in nats-sss:cifar10 nats-sss:cifar100; do
   for fraction in 0.5 0.25; do

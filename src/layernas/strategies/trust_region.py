@@ -24,14 +24,19 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    activation, offers all of them), later layers hold c's options (a child they push out of
    the range is skipped; skipping measured the same as refitting it), and ``region_buckets``
    buckets are kept per layer. Every reward is reused, so a pass costs only its new
-   candidates. ``regions`` passes run side by side: they advance through their layers
-   together, so one batch holds all their children (more candidates at once for parallel
-   workers), and proposals depend only on told outcomes, never on the number of workers.
+   candidates. A new pass also *probes* its centre (``probe``): the centre with one later
+   layer moved within the radius, in the same batch as its first layer, so a better network
+   one move away is trained at once, not layers later; the walk then reuses those rewards.
+   ``regions`` passes run side by side: they advance through their layers together, so one
+   batch holds all their children (more candidates at once for parallel workers), a layer
+   whose children are all trained already closes without waiting for a batch, and
+   proposals depend only on told outcomes, never on the number of workers.
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i: |S_1| + K H_0 (|S_2| + ... + |S_L|) for the global pass plus, per
-trust-region pass, w_1 + K H_r (w_2 + ... + w_L), times ``passes``; polynomial, O(T H L |S|)
-(and never more than the space holds, since no architecture is trained twice).
+trust-region pass, w_1 + K H_r (w_2 + ... + w_L) and the probe's (w_2 - 1) + ... + (w_L - 1),
+times ``passes``; polynomial, O(T H L |S|) (and never more than the space holds, since no
+architecture is trained twice).
 
 The answer, as for every strategy, is the best trained in-range candidate.
 """
@@ -44,7 +49,7 @@ from dataclasses import dataclass, field
 
 from layernas.space import Arch
 from layernas.strategies.base import KeptRow, Strategy
-from layernas.validate import one_of, positive_int
+from layernas.validate import boolean, one_of, positive_int
 
 FILLS = ("fitted", "default")
 BUCKET_KEYS = ("committed", "full")
@@ -71,7 +76,8 @@ class _Pass:
     buckets: int
     layer: int = 0
     parents: list[Arch] = field(default_factory=list)
-    children: list[Arch] = field(default_factory=list)
+    children: list[Arch] | None = None  # of its current layer (None: not yet opened)
+    probe: list[Arch] = field(default_factory=list)
 
 
 @dataclass
@@ -121,16 +127,18 @@ class TrustRegionLayerNAS(Strategy):
     keep: int = 1
     region_buckets: int = 1
     radius: int = 1
-    regions: int = 8
+    regions: int = 32
     passes: int = 100
     fill: str = "fitted"
     bucket_key: str = "committed"
+    probe: bool = True
 
     name = "layernas-tr"
 
     def __post_init__(self) -> None:
         for option in ("buckets", "keep", "region_buckets", "radius", "regions", "passes"):
             positive_int(getattr(self, option), f"TrustRegionLayerNAS {option}")
+        boolean(self.probe, "TrustRegionLayerNAS probe")
         one_of(self.fill, FILLS, "TrustRegionLayerNAS fill")
         one_of(self.bucket_key, BUCKET_KEYS, "TrustRegionLayerNAS bucket_key")
 
@@ -154,6 +162,7 @@ class TrustRegionLayerNAS(Strategy):
         self._started = 0
         self._done = False
         self._active = [self._new_pass(None)]
+        self._open(self._active[0])
         self._generate()
 
     def _new_pass(self, centre: Arch | None) -> _Pass:
@@ -192,6 +201,8 @@ class TrustRegionLayerNAS(Strategy):
         ]
         first = sizes[0] + self.keep * self.buckets * sum(sizes[1:])
         region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
+        if self.probe:
+            region += sum(w - 1 for w in widths[1:])
         return min(first + self.passes * region, self.problem.space.size)  # none twice
 
     def snapshot(self) -> list[KeptRow]:
@@ -200,49 +211,88 @@ class TrustRegionLayerNAS(Strategy):
 
     # -- batches: the active passes advance one layer together --------------------------
     def _generate(self) -> None:
-        """The children of every active pass at its layer; the new ones are the batch."""
+        """The new children (and probes) of every active pass: the batch."""
         seen: set[Arch] = set()
         queue = []
         for p in self._active:
-            p.children = self._children(p)
-            for child in p.children:
+            for child in p.children + p.probe:
                 if child not in seen:
                     seen.add(child)
                     self._order.setdefault(child, len(self._order))
                     if child not in self._known:
                         queue.append(child)
+            p.probe = []
         self._queue = deque(queue)
 
     def _close_batch(self) -> None:
-        """Every child of the batch is in: close each pass's layer, start new passes."""
+        """Every child of the batch is in: close each pass's layer, schedule the passes, and
+        close at once every layer whose children are all known already (no barrier)."""
         closed: dict[int, list[KeptRow]] = {}
-        running = []
-        for p in self._active:
-            table = self._close_layer(p, closed)
-            p.layer += 1
-            if table and p.layer < len(self.problem.space.layers):
-                p.parents = table
-                running.append(p)
+        running = [p for p in self._active if self._close(p, closed)]
+        while True:
+            for p in running:
+                while p.children is not None and all(c in self._known for c in p.children):
+                    if not self._close(p, closed):
+                        break
+            running = [p for p in running if p.layer < len(self.problem.space.layers)]
+            self._active = self._schedule(running)
+            for p in self._active:
+                if p.children is None:
+                    self._open(p)
+            if all(any(c not in self._known for c in p.children) for p in self._active):
+                break
+            running = self._active
         self._memorial.update(closed)
-        self._active = running
-        for centre in self._next_centres(self.regions - len(running)):
-            self._active.append(self._new_pass(centre))
         if not self._active:
             self._done = True
             self._queue = deque()
             return
         self._generate()
 
-    def _next_centres(self, wanted: int) -> list[Arch]:
-        """The best in-range trained candidates not yet used as centres (up to ``wanted``;
-        ties go to the earlier proposed)."""
-        wanted = min(wanted, self.passes + 1 - self._started)  # the global pass is not one
-        centres: list[Arch] = []
-        while len(centres) < wanted and self._candidates:
-            arch = heapq.heappop(self._candidates)[2]
-            if arch not in self._centres:
-                centres.append(arch)
-        return centres
+    def _close(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> bool:
+        """Close ``p``'s layer; open its next one. False: the pass has ended."""
+        table = self._close_layer(p, closed)
+        p.layer += 1
+        if not table or p.layer == len(self.problem.space.layers):
+            p.layer = len(self.problem.space.layers)
+            return False
+        p.parents = table
+        p.children = self._children(p)
+        return True
+
+    def _open(self, p: _Pass) -> None:
+        """A new pass's first children; a trust region's probe (``probe``): its centre with
+        one later layer moved within the radius, trained in the same batch."""
+        p.children = self._children(p)
+        if p.centre is not None and self.probe:
+            c = p.centre
+            p.probe = [
+                arch
+                for i in range(1, len(c))
+                for option in self._neighbourhood(i, c[i])
+                if option != c[i]
+                and self.problem.in_range(self.problem.cost(arch := c[:i] + (option,) + c[i + 1:]))
+            ]
+
+    def _schedule(self, running: list[_Pass]) -> list[_Pass]:
+        """The passes of the next batch: the running ones, and new trust regions in the free
+        places (``regions`` passes in all) around the best in-range trained candidates not
+        yet used as centres (ties go to the earlier proposed)."""
+        active = list(running)
+        while (
+            len(active) < self.regions
+            and self._started <= self.passes  # the global pass is not one of them
+            and (centre := self._best_unused()) is not None
+        ):
+            heapq.heappop(self._candidates)
+            active.append(self._new_pass(centre))
+        return active
+
+    def _best_unused(self) -> Arch | None:
+        """The best in-range trained candidate not yet used as a centre (None: none left)."""
+        while self._candidates and self._candidates[0][2] in self._centres:
+            heapq.heappop(self._candidates)
+        return self._candidates[0][2] if self._candidates else None
 
     def _close_layer(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> list[Arch]:
         """Bucket the pass's trained children of its layer; the best K per bucket."""
