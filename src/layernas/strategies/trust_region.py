@@ -44,15 +44,17 @@ The answer, as for every strategy, is the best trained in-range candidate.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
 from layernas.space import Arch
 from layernas.strategies.base import KeptRow, Strategy
-from layernas.validate import boolean, one_of, positive_int
+from layernas.validate import one_of, positive_int
 
 FILLS = ("fitted", "default")
 BUCKET_KEYS = ("committed", "full")
+PROBES = ("best", "all", "off")
 
 
 @dataclass(frozen=True)
@@ -127,18 +129,18 @@ class TrustRegionLayerNAS(Strategy):
     keep: int = 1
     region_buckets: int = 1
     radius: int = 1
-    regions: int = 32
+    regions: int = 8
     passes: int = 100
     fill: str = "fitted"
     bucket_key: str = "committed"
-    probe: bool = True
+    probe: str = "all"
 
     name = "layernas-tr"
 
     def __post_init__(self) -> None:
         for option in ("buckets", "keep", "region_buckets", "radius", "regions", "passes"):
             positive_int(getattr(self, option), f"TrustRegionLayerNAS {option}")
-        boolean(self.probe, "TrustRegionLayerNAS probe")
+        one_of(self.probe, PROBES, "TrustRegionLayerNAS probe")
         one_of(self.fill, FILLS, "TrustRegionLayerNAS fill")
         one_of(self.bucket_key, BUCKET_KEYS, "TrustRegionLayerNAS bucket_key")
 
@@ -160,6 +162,7 @@ class TrustRegionLayerNAS(Strategy):
         self._candidates: list[tuple[float, int, Arch]] = []  # heap of possible centres
         self._memorial: dict[int, list[KeptRow]] = {}
         self._started = 0
+        self._best = -math.inf  # the best in-range reward told so far
         self._done = False
         self._active = [self._new_pass(None)]
         self._open(self._active[0])
@@ -182,6 +185,7 @@ class TrustRegionLayerNAS(Strategy):
     def _tell(self, arch: Arch, reward: float | None) -> None:
         self._known[arch] = reward
         if reward is not None and self.problem.in_range(self.problem.cost(arch)):
+            self._best = max(self._best, reward)
             heapq.heappush(self._candidates, (-reward, self._order[arch], arch))
 
     def admits(self, arch: Arch, cost: float) -> bool:
@@ -201,7 +205,7 @@ class TrustRegionLayerNAS(Strategy):
         ]
         first = sizes[0] + self.keep * self.buckets * sum(sizes[1:])
         region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
-        if self.probe:
+        if self.probe != "off":
             region += sum(w - 1 for w in widths[1:])
         return min(first + self.passes * region, self.problem.space.size)  # none twice
 
@@ -264,15 +268,17 @@ class TrustRegionLayerNAS(Strategy):
         """A new pass's first children; a trust region's probe (``probe``): its centre with
         one later layer moved within the radius, trained in the same batch."""
         p.children = self._children(p)
-        if p.centre is not None and self.probe:
-            c = p.centre
-            p.probe = [
-                arch
+        c = p.centre
+        if c is not None and (
+            self.probe == "all" or (self.probe == "best" and self._known[c] >= self._best)
+        ):
+            moved = [
+                self._complete(c[:i] + (option,) + c[i + 1 :], i, p)
                 for i in range(1, len(c))
                 for option in self._neighbourhood(i, c[i])
                 if option != c[i]
-                and self.problem.in_range(self.problem.cost(arch := c[:i] + (option,) + c[i + 1:]))
             ]
+            p.probe = [arch for arch in moved if arch is not None]
 
     def _schedule(self, running: list[_Pass]) -> list[_Pass]:
         """The passes of the next batch: the running ones, and new trust regions in the free
