@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Trust-region LayerNAS ablation on its tuning set (NATS-Bench size CIFAR-10 and CIFAR-100 at
-# 50% and 25% of the largest FLOPs; docs/benchmarks.md): each option moved off its default,
-# 100 runs, budget 300, read at 50/100/200/300 trained.
+# Trust-region LayerNAS ablation on its tuning set (NATS-Bench size CIFAR-10 and CIFAR-100 and,
+# since v3, NAS-Bench-Macro, at 50% and 25% of the largest FLOPs; docs/benchmarks.md): each
+# option moved off its default, 100 runs, budget 300, read at 50/100/200/300 trained.
 # Usage: bench/ablation_tr.sh [OUT_DIR] [extra study options, e.g. --reward-noise 0.2]
 set -euo pipefail
 out=${1:-out/ablation-tr}
 shift || true
 variants=layernas-tr,layernas-tr:buckets=1,layernas-tr:buckets=3,layernas-tr:keep=2
 variants+=,layernas-tr:region_buckets=2,layernas-tr:radius=2
-variants+=,layernas-tr:regions=1,layernas-tr:regions=8,layernas-tr:regions=16,layernas-tr:regions=64
-variants+=,layernas-tr:probe=false
+variants+=,layernas-tr:regions=1,layernas-tr:regions=4,layernas-tr:regions=16,layernas-tr:regions=32
+variants+=,layernas-tr:probe=off,layernas-tr:probe=best
 variants+=,layernas-tr:fill=default,layernas-tr:bucket_key=full
-for benchmark in nats-sss:cifar10 nats-sss:cifar100; do
+for benchmark in nats-sss:cifar10 nats-sss:cifar100 ${MACRO:-nas-bench-macro:cifar10}; do
   for fraction in 0.5 0.25; do
     layernas study --benchmark "$benchmark" --max-cost-fraction "$fraction" --runs 100 \
       --budget 300 --strategies "$variants" --no-progress "$@" \
