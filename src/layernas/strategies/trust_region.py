@@ -25,8 +25,9 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    the range is skipped; skipping measured the same as refitting it), and ``region_buckets``
    buckets are kept per layer. Every reward is reused, so a pass costs only its new
    candidates. A new pass also *probes* its centre (``probe``): the centre with one later
-   layer moved within the radius, in the same batch as its first layer, so a better network
-   one move away is trained at once, not layers later; the walk then reuses those rewards.
+   layer moved within the radius (a move out of the range is skipped), in the same batch as
+   its first layer, so a better network one move away is trained at once, not layers later;
+   the walk then reuses those rewards.
    ``regions`` passes run side by side: they advance through their layers together, so one
    batch holds all their children (more candidates at once for parallel workers), a layer
    whose children are all trained already closes without waiting for a batch, and
