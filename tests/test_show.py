@@ -52,6 +52,24 @@ def test_layernas_says_where_it_stands_from_its_snapshot(options):
     assert passes == 1 or any(f"pass {passes} of {passes}" in w for w in seen)
 
 
+def test_trust_region_layernas_names_its_newest_pass_and_layer():
+    space, cost, reward, cost_range = additive(3, layers=4, options=4)
+    names = space.names
+    strategy = ln.TrustRegionLayerNAS()
+    assert strategy.where([], names) == "global pass: layer 1 of 4 (l0)"
+    seen = set()
+    for budget in (1, 5, 20, 60):
+        cut = ln.search(space, reward, cost, cost_range, budget=budget, progress=False,
+                        strategy=ln.TrustRegionLayerNAS())
+        where = strategy.where(cut.snapshot, names)
+        latest = max((row.round for row in cut.snapshot), default=0)
+        closed = 1 + max(row.table for row in cut.snapshot if row.round == latest) if (
+            cut.snapshot) else 0
+        assert where.endswith("done" if closed == 4 else f"layer {closed + 1} of 4 (l{closed})")
+        seen.add(where.split(":")[0])
+    assert "global pass" in seen and any(w.startswith("trust-region pass") for w in seen), seen
+
+
 UNITS = """
 from burger import price, taste
 

@@ -220,6 +220,19 @@ class TrustRegionLayerNAS(Strategy):
             region += sum(w - 1 for w in widths[1:])
         return min(first + self.passes * region, self.problem.space.size)  # none twice
 
+    def where(self, kept: list[KeptRow], layers: list[str]) -> str:
+        """The newest pass in the snapshot (passes run side by side) and the next layer it
+        searches: "global pass: layer 2 of 5 (c1)" or "trust-region pass 7 of at most 100:
+        layer 3 of 5 (c2)"."""
+        latest = max((row.round for row in kept), default=0)
+        layer = 1 + max((row.table for row in kept if row.round == latest), default=-1)
+        name = (
+            "global pass" if latest == 0 else f"trust-region pass {latest} of at most {self.passes}"
+        )
+        if layer == len(layers):
+            return f"{name}: done"
+        return f"{name}: layer {layer + 1} of {len(layers)} ({layers[layer]})"
+
     def snapshot(self) -> list[KeptRow]:
         """Per layer, the memorial tables of the passes that closed it last (their ``round``)."""
         return [row for layer in sorted(self._memorial) for row in self._memorial[layer]]
