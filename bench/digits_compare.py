@@ -38,6 +38,11 @@ def main() -> None:
             result = ln.search(problem.space, problem.reward, problem.cost, ln.MaxCostFraction(0.5),
                                strategy=spec.build(), budget=args.budget, seed=seed,
                                workers=args.workers, progress=False)
+            if result.best is None:  # nothing in range within the budget: no answer
+                rows.append((spec.label, seed, result.trained, None, None, None, None))
+                print(f"{spec.label:20} seed {seed}: trained {result.trained:3}, no in-range "
+                      f"candidate (no answer), {time.perf_counter() - start:.0f} s", flush=True)
+                continue
             _, final = problem.final_training(result.best.arch)
             first = next(n for n, t in enumerate(result.trials, 1)
                          if t.cost <= result.cost_range[1])
@@ -48,12 +53,16 @@ def main() -> None:
                   f"MAdds {result.best.cost:,.0f}, {time.perf_counter() - start:.0f} s",
                   flush=True)
     for spec in specs:
-        mine = [r for r in rows if r[0] == spec.label]
-        print(f"{spec.label:20} mean over {len(mine)} seeds: val "
+        mine = [r for r in rows if r[0] == spec.label and r[3] is not None]
+        missing = sum(r[0] == spec.label and r[3] is None for r in rows)
+        if not mine:
+            print(f"{spec.label:20} no answer in any of {missing} seeds")
+            continue
+        print(f"{spec.label:20} mean over {len(mine)} seeds with an answer: val "
               f"{statistics.mean(r[3] for r in mine):.2f}%, test "
               f"{statistics.mean(r[4] for r in mine):.2f}%, MAdds "
               f"{statistics.mean(r[5] for r in mine):,.0f}, trained "
-              f"{statistics.mean(r[2] for r in mine):.0f}")
+              f"{statistics.mean(r[2] for r in mine):.0f}; no answer in {missing} seeds")
 
 
 if __name__ == "__main__":
