@@ -39,7 +39,7 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     space, cost, reward, cost_range = additive(seed, layers=5, options=4, interaction=0.3)
     options = {"buckets": 1 + seed % 3, "keep": 1 + seed % 2, "region_buckets": 1 + seed % 2,
                "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed,
-               "probe": ("best", "off", "all")[seed % 3]}
+               "probe": ("best", "off", "all", "swap")[seed % 4]}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -52,7 +52,8 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     assert result.bound == min(4**5, (
         sizes[0] + k * options["buckets"] * sum(sizes[1:])
         + options["passes"] * (widths[0] + k * options["region_buckets"] * sum(widths[1:])
-                               + (options["probe"] != "off") * sum(w - 1 for w in widths[1:]))
+                               + (options["probe"] != "off") * sum(w - 1 for w in widths[1:])
+                               + (options["probe"] == "swap") * 5)
     ))
     assert result.best.reward == max(reward(a) for a in calls)
 

@@ -27,7 +27,10 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    candidates. A new pass also *probes* its centre (``probe``): the centre with one later
    layer moved within the radius (a move out of the range is skipped), in the same batch as
    its first layer, so a better network one move away is trained at once, not layers later;
-   the walk then reuses those rewards.
+   the walk then reuses those rewards. With ``probe="swap"`` (the default) it also probes
+   *swaps*: a centre at the top of the range cannot raise any layer alone, so for each layer
+   whose one-level raise leaves the range, the centre with that raise and one other layer
+   lowered one level (of the pairs in range, the costliest) is trained too.
    ``regions`` passes run side by side: they advance through their layers together, so one
    batch holds all their children (more candidates at once for parallel workers), a layer
    whose children are all trained already closes without waiting for a batch, and
@@ -35,8 +38,8 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i: |S_1| + K H_0 (|S_2| + ... + |S_L|) for the global pass plus, per
-trust-region pass, w_1 + K H_r (w_2 + ... + w_L) and the probe's (w_2 - 1) + ... + (w_L - 1),
-times ``passes``; polynomial, O(T H L |S|) (and never more than the space holds, since no
+trust-region pass, w_1 + K H_r (w_2 + ... + w_L) and the probe's (w_2 - 1) + ... + (w_L - 1)
+(plus L swaps), times ``passes``; polynomial, O(T H L |S|) (and never more than the space holds, since no
 architecture is trained twice).
 
 The answer, as for every strategy, is the best trained in-range candidate.
@@ -55,7 +58,7 @@ from layernas.validate import one_of, positive_int
 
 FILLS = ("fitted", "default")
 BUCKET_KEYS = ("committed", "full")
-PROBES = ("best", "all", "off")
+PROBES = ("best", "all", "off", "swap")
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,17 @@ class TrustRegionLayerNAS(Strategy):
     - ``bucket_key`` (``"committed"``): what buckets divide: the prefix's committed cost, or
       the candidate's ``"full"`` cost (the paper's). ``"full"`` was behind on CIFAR-100 50%
       (0.28 at 50) and CIFAR-10 25% (0.06 at 300).
-    - ``probe`` (``"all"``): which new trust regions probe their centre (the module
-      docstring): ``"all"``, ``"best"`` (only a centre that is the best trained so far) or
-      ``"off"``. Probing finds the better network one move away at once (CIFAR-100 25%: 0 at
-      50, against 0.42 with ``"off"``; NAS-Bench-Macro 50%: 0.02 at 100, against 0.14) but
-      spends the first batches on the first centres' probes (NAS-Bench-Macro 50%: 0.41 at
-      50, against 0.26); with reward noise 0.2 it led at 50 trained (the four NATS settings
-      summed: 0.39 against 0.74 for ``"best"`` and 0.88 for ``"off"``).
+    - ``probe`` (``"swap"``): which new trust regions probe their centre (the module
+      docstring): ``"swap"`` (every region, with swaps), ``"all"`` (every region, one-layer
+      moves only), ``"best"`` (only a centre that is the best trained so far) or ``"off"``.
+      Probing finds the better network one move away at once (CIFAR-100 25%: 0 at 50, against
+      0.42 with ``"off"``) but spends the first batches on the first centres' probes
+      (NAS-Bench-Macro 50%: 0.41 at 50 with ``"all"``, against 0.26 with ``"off"``). Swaps
+      let a centre at the top of the range trade cost between layers: over NATS CIFAR-10/100
+      at 20/25/40/50/60% FLOPs and 25/50% params plus NAS-Bench-Macro 50/25%, summed median
+      regret at 30/50/100/200/300 trained was 9.34 against 10.25 for ``"all"`` (with reward
+      noise 0.2 on the four NATS tuning settings: 1.64 against 1.85), at the price of
+      CIFAR-10 25% ending at 0.06, not 0.
     """
 
     buckets: int = 2
@@ -144,7 +151,7 @@ class TrustRegionLayerNAS(Strategy):
     passes: int = 100
     fill: str = "fitted"
     bucket_key: str = "committed"
-    probe: str = "all"
+    probe: str = "swap"
 
     name = "layernas-tr"
 
@@ -218,6 +225,8 @@ class TrustRegionLayerNAS(Strategy):
         region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
         if self.probe != "off":
             region += sum(w - 1 for w in widths[1:])
+        if self.probe == "swap":
+            region += len(sizes)
         return min(first + self.passes * region, self.problem.space.size)  # none twice
 
     def where(self, kept: list[KeptRow], layers: list[str]) -> str:
@@ -294,7 +303,7 @@ class TrustRegionLayerNAS(Strategy):
         p.children = self._children(p)
         c = p.centre
         if c is not None and (
-            self.probe == "all" or (self.probe == "best" and self._known[c] >= self._best)
+            self.probe in ("all", "swap") or (self.probe == "best" and self._known[c] >= self._best)
         ):
             moved = [
                 self._complete(c[:i] + (option,) + c[i + 1 :], i, p)
@@ -303,6 +312,33 @@ class TrustRegionLayerNAS(Strategy):
                 if option != c[i]
             ]
             p.probe = [arch for arch in moved if arch is not None]
+            if self.probe == "swap":
+                p.probe += self._swaps(c)
+
+    def _swaps(self, c: Arch) -> list[Arch]:
+        """For each layer whose one-level raise leaves the range: the centre with that raise
+        and one other layer lowered one level, the in-range pair costing most."""
+        problem = self.problem
+        out = []
+        for i in range(len(c)):
+            level = self._level_of[i][c[i]]
+            if level + 1 >= len(self._levels[i]):
+                continue
+            up = c[:i] + (self._levels[i][level + 1][0],) + c[i + 1 :]
+            if problem.in_range(problem.cost(up)):
+                continue
+            best = None
+            for j in range(len(c)):
+                lj = self._level_of[j][c[j]]
+                if j == i or lj == 0:
+                    continue
+                arch = up[:j] + (self._levels[j][lj - 1][0],) + up[j + 1 :]
+                cost = problem.cost(arch)
+                if problem.in_range(cost) and (best is None or cost > best[0]):
+                    best = (cost, arch)
+            if best is not None:
+                out.append(best[1])
+        return out
 
     def _schedule(self, running: list[_Pass]) -> list[_Pass]:
         """The passes of the next batch: the running ones, and new trust regions in the free
