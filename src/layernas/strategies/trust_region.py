@@ -310,12 +310,12 @@ class TrustRegionLayerNAS(Strategy):
         if c is not None and (
             self.probe in ("all", "swap") or (self.probe == "best" and self._known[c] >= self._best)
         ):
-            moved = [
-                self._complete(c[:i] + (option,) + c[i + 1 :], i, p)
+            moved = (
+                self._move(c, i, option, p)
                 for i in range(1, len(c))
-                for option in self._neighbourhood(i, c[i])
+                for option in self._options(p, i)
                 if option != c[i]
-            ]
+            )
             p.probe = [arch for arch in moved if arch is not None]
             if self.probe == "swap":
                 p.probe += self._swaps(c)
@@ -410,20 +410,19 @@ class TrustRegionLayerNAS(Strategy):
     def _children(self, p: _Pass) -> list[Arch]:
         """Children of ``p``'s parents at its layer, each completed into the range."""
         i = p.layer
-        out: list[Arch] = []
-        seen: set[Arch] = set()
-        for parent in p.parents:
-            options = (
-                self.problem.space.layers[i].options
-                if p.centre is None
-                else self._neighbourhood(i, p.centre[i])
-            )
-            for option in options:
-                child = self._complete(parent[:i] + (option,) + parent[i + 1 :], i, p)
-                if child is not None and child not in seen:
-                    seen.add(child)
-                    out.append(child)
-        return out
+        options = self._options(p, i)
+        moved = (self._move(parent, i, option, p) for parent in p.parents for option in options)
+        return list(dict.fromkeys(child for child in moved if child is not None))
+
+    def _options(self, p: _Pass, i: int) -> list[object]:
+        """What layer ``i`` may take in ``p``: every option, or the centre's neighbourhood."""
+        if p.centre is None:
+            return list(self.problem.space.layers[i].options)
+        return self._neighbourhood(i, p.centre[i])
+
+    def _move(self, arch: Arch, i: int, option: object, p: _Pass) -> Arch | None:
+        """``arch`` with layer ``i`` set to ``option``, completed into the range for ``p``."""
+        return self._complete(arch[:i] + (option,) + arch[i + 1 :], i, p)
 
     def _complete(self, arch: Arch, i: int, p: _Pass) -> Arch | None:
         """``arch`` with layers after ``i`` set so that it lies in range (None: impossible)."""
