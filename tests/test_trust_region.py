@@ -39,7 +39,7 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     space, cost, reward, cost_range = additive(seed, layers=5, options=4, interaction=0.3)
     options = {"buckets": 1 + seed % 3, "keep": 1 + seed % 2, "region_buckets": 1 + seed % 2,
                "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed,
-               "probe": ("best", "off", "all", "swap")[seed % 4]}
+               "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -89,6 +89,22 @@ def test_results_told_in_any_order_give_the_same_proposals():
     assert len(first[0]) > 10
     for s in range(1, 3):
         assert run(s) == first
+
+
+@pytest.mark.parametrize("first", [1, 3])
+def test_the_first_batch_that_opens_regions_opens_first_regions(first):
+    space, cost, reward, cost_range = additive(5, layers=5, options=4)
+    strategy = ln.TrustRegionLayerNAS(regions=8, first_regions=first)
+    strategy.setup(Problem(space, cost, cost_range), seed=0)
+    opened = []
+    while not strategy.finished and len(opened) < 3:
+        batch = []
+        while (arch := strategy.ask()) is not None:
+            batch.append(arch)
+        opened.append(sum(p.centre is not None for p in strategy._active))
+        for arch in batch:
+            strategy.tell(arch, reward(arch))
+    assert opened[:3] == [0, first, 7], opened
 
 
 @pytest.mark.slow
@@ -174,6 +190,7 @@ def test_correctness_bar_returns_the_oracle_within_300(dataset):
         ({"buckets": 0}, "buckets must be an integer >= 1"),
         ({"radius": 1.5}, "radius must be an integer >= 1"),
         ({"regions": True}, "regions must be an integer >= 1"),
+        ({"first_regions": 0}, "first_regions must be an integer >= 1"),
         ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
         ({"bucket_key": "x"}, "bucket_key must be one of ['committed', 'full']"),
     ],
