@@ -11,6 +11,7 @@ variants+=,layernas-tr:region_buckets=2,layernas-tr:radius=2
 variants+=,layernas-tr:regions=1,layernas-tr:regions=4,layernas-tr:regions=16,layernas-tr:regions=32
 variants+=,layernas-tr:probe=off,layernas-tr:probe=best,layernas-tr:probe=all
 variants+=,layernas-tr:fill=default,layernas-tr:bucket_key=full
+variants+=,layernas-tr:first_regions=2,layernas-tr:first_regions=7
 for benchmark in nats-sss:cifar10 nats-sss:cifar100 ${MACRO:-nas-bench-macro:cifar10}; do
   for fraction in 0.5 0.25; do
     layernas study --benchmark "$benchmark" --max-cost-fraction "$fraction" --runs 100 \
