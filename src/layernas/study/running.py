@@ -23,7 +23,7 @@ from layernas.runner import search
 from layernas.study.noise import NoisyReward
 from layernas.study.simclock import DurationModel, SimulatedExecutor, SimulatedPool
 from layernas.study.spec import StudySpec, run_seed
-from layernas.trial import beats
+from layernas.trial import Trial, beats
 from layernas.validate import positive_int
 
 
