@@ -287,7 +287,7 @@ class TrustRegionLayerNAS(Strategy):
         """Every child of the batch is in: close each pass's layer, schedule the passes, and
         close at once every layer whose children are all known already (no barrier)."""
         closed: dict[int, list[KeptRow]] = {}
-        self._opening = self._started == 1  # no trust region has opened yet
+        opening = self._started == 1  # no trust region has opened yet
         running = [p for p in self._active if self._close(p, closed)]
         while True:
             for p in running:
@@ -295,7 +295,7 @@ class TrustRegionLayerNAS(Strategy):
                     if not self._close(p, closed):
                         break
             running = [p for p in running if p.layer < len(self.problem.space.layers)]
-            self._active = self._schedule(running)
+            self._active = self._schedule(running, opening)
             for p in self._active:
                 if p.children is None:
                     self._open(p)
@@ -363,7 +363,7 @@ class TrustRegionLayerNAS(Strategy):
                 out.append(best[1])
         return out
 
-    def _schedule(self, running: list[_Pass]) -> list[_Pass]:
+    def _schedule(self, running: list[_Pass], opening: bool) -> list[_Pass]:
         """The passes of the next batch: the running ones, and new trust regions in the free
         places (``regions`` passes in all; ``first_regions`` in the batch that opens the first)
         around the best in-range trained candidates not yet used as centres (ties go to the
@@ -371,7 +371,7 @@ class TrustRegionLayerNAS(Strategy):
         active = list(running)
         while (
             len(active) < self.regions
-            and (not self._opening or self._started - 1 < self.first_regions)
+            and (not opening or self._started - 1 < self.first_regions)
             and self._started <= self.passes  # the global pass is not one of them
             and (centre := self._best_unused()) is not None
         ):
