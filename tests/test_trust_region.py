@@ -39,7 +39,8 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     space, cost, reward, cost_range = additive(seed, layers=5, options=4, interaction=0.3)
     options = {"buckets": 1 + seed % 3, "keep": 1 + seed % 2, "region_buckets": 1 + seed % 2,
                "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed,
-               "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3}
+               "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3,
+               "model": seed % 3, "model_picks": 1 + seed % 2, "model_ridge": (0.1, 1.0)[seed % 2]}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -53,7 +54,8 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
         sizes[0] + k * options["buckets"] * sum(sizes[1:])
         + options["passes"] * (widths[0] + k * options["region_buckets"] * sum(widths[1:])
                                + (options["probe"] != "off") * sum(w - 1 for w in widths[1:])
-                               + (options["probe"] == "swap") * 5)
+                               + (options["probe"] == "swap") * 5
+                               + (options["model"] > 0) * options["model_picks"])
     ))
     assert result.best.reward == max(reward(a) for a in calls)
 
@@ -191,6 +193,9 @@ def test_correctness_bar_returns_the_oracle_within_300(dataset):
         ({"radius": 1.5}, "radius must be an integer >= 1"),
         ({"regions": True}, "regions must be an integer >= 1"),
         ({"first_regions": 0}, "first_regions must be an integer >= 1"),
+        ({"model": -1}, "model must be an integer >= 0"),
+        ({"model_ridge": 0}, "model_ridge must be a number > 0"),
+        ({"model_picks": 0}, "model_picks must be an integer >= 1"),
         ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
         ({"bucket_key": "x"}, "bucket_key must be one of ['committed', 'full']"),
     ],
