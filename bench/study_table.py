@@ -5,7 +5,8 @@
     python bench/study_table.py ablation out/ablation/*  # per LayerNAS variant, over settings
     python bench/study_table.py anytime out/table/*      # per setting: regret at 50/100/.../budget
     python bench/study_table.py readme out/table/*       # per setting: regret at 50/100/300
-    python bench/study_table.py wins LABEL out/table/*   # where LABEL is behind another strategy
+    python bench/study_table.py wins LABEL out/table/*   # where LABEL is behind another strategy,
+                                                         # with the sign test over paired runs
     python bench/study_table.py clock out/clock-*/*      # simulated clock: regret at equal time
 
 Reads each directory's summary.json; numbers are printed as measured.
@@ -13,10 +14,15 @@ Reads each directory's summary.json; numbers are printed as measured.
 
 from __future__ import annotations
 
+import csv
+import functools
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
+
+from layernas.study.statistics import sign_test
 
 
 def load(dirs: list[str]) -> list[dict]:
@@ -29,6 +35,8 @@ def load(dirs: list[str]) -> list[dict]:
         s = summary["setup"]
         key = (s["benchmark"], s["dataset"], tuple(s["target_range"]), s["budget"],
                s["reward_noise"], s.get("sim_workers"))
+        for st in summary["strategies"].values():
+            st["dir"] = d
         first = merged.setdefault(key, summary)
         if first is not summary:
             runs = first["setup"]["runs"]
@@ -138,15 +146,63 @@ def readme(summaries: list[dict]) -> None:
         print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
 
 
+@functools.cache
+def curves(directory: str, label: str) -> dict[int, list[float]]:
+    """Per run seed, the regret of the strategy's answer after 1, 2, ... trained, from the
+    study's curves.csv (no answer yet: inf)."""
+    out: dict[int, list[float]] = {}
+    with open(Path(directory) / "curves.csv") as f:
+        for row in csv.DictReader(f):
+            if row["strategy"] == label:
+                out.setdefault(int(row["seed"]), []).append(
+                    float(row["regret"]) if row["regret"] else math.inf)
+    return out
+
+
+def paired_runs(st: dict, mine: dict, n: int) -> tuple[int, int, int]:
+    """Runs (paired by seed: same benchmark draw and noise) where ``st``'s regret at ``n``
+    trained is below / above / equal to ``mine``'s; a run that stopped earlier keeps its
+    last answer."""
+    a, b = curves(st["dir"], st["label"]), curves(mine["dir"], mine["label"])
+    assert a.keys() == b.keys(), "studies with other seeds or runs cannot be paired"
+    at = {seed: (a[seed][min(n, len(a[seed])) - 1], b[seed][min(n, len(b[seed])) - 1])
+          for seed in a}
+    lower = sum(x < y for x, y in at.values())
+    higher = sum(x > y for x, y in at.values())
+    return lower, higher, len(at) - lower - higher
+
+
 def wins(label: str, summaries: list[dict]) -> None:
-    """Every (setting, checkpoint) where another strategy's median regret is below LABEL's."""
+    """Every (setting, checkpoint) where another strategy's median regret is below LABEL's,
+    with the runs where it is below / above / equal and the sign test's p; then how many of
+    these cells have p < 0.05, also after Holm's correction over every (setting, checkpoint,
+    other strategy) compared, and in how many compared cells LABEL is ahead at p < 0.05."""
+    behind, ahead, compared = [], 0, 0
     for summary in summaries:
-        mine = {c["trained"]: c["regret_median"] for c in summary["strategies"][label]["anytime"]}
+        mine_st = summary["strategies"][label]
+        mine = {c["trained"]: c["regret_median"] for c in mine_st["anytime"]}
         for other, st in summary["strategies"].items():
+            if other == label:
+                continue
             for c in st["anytime"]:
                 n, theirs, ours = c["trained"], c["regret_median"], mine[c["trained"]]
-                if n in ANYTIME and theirs is not None and (ours is None or theirs < ours - 1e-9):
-                    print(f"{setting(summary)} @{n}: {other} {num(theirs)} < {label} {num(ours)}")
+                if n not in ANYTIME:
+                    continue
+                compared += 1
+                lower, higher, equal = paired_runs(st, mine_st, n)
+                p = sign_test(lower, higher)
+                ahead += p < 0.05 and higher > lower
+                if theirs is not None and (ours is None or theirs < ours - 1e-9):
+                    behind.append(p)
+                    print(f"- {setting(summary)} @{n}: {other} {num(theirs)} < {label} {num(ours)}"
+                          f" (runs {lower} lower / {higher} higher / {equal} equal, p = {p:.2g})")
+    ordered = sorted(behind)
+    holm = 0
+    while holm < len(ordered) and ordered[holm] < 0.05 / (compared - holm):
+        holm += 1
+    print(f"{len(behind)} of {compared} compared cells behind; p < 0.05 in "
+          f"{sum(p < 0.05 for p in behind)}, after Holm's correction over the {compared}: {holm}. "
+          f"{label} ahead at p < 0.05 in {ahead}.")
 
 
 def clock(summaries: list[dict]) -> None:

@@ -107,6 +107,29 @@ def test_summary_statistics(noisy_macro: study.StudyResult) -> None:
     assert study.summarize(noisy_macro)[0].bound == 3 + 10 * 7 * 3
 
 
+def test_paired_counts_runs_against_the_first_strategy(noisy_macro: study.StudyResult) -> None:
+    oracle = noisy_macro.oracle.final
+    first, *others = study.summarize(noisy_macro)
+    assert first.paired is None
+    reference = {r.run: oracle - r.best_final for r in noisy_macro.of(first.label)}
+    for summary in others:
+        assert [p.trained for p in summary.paired] == [c.trained for c in summary.anytime]
+        final = summary.paired[-1]
+        diffs = [oracle - r.best_final - reference[r.run] for r in noisy_macro.of(summary.label)]
+        assert (final.better, final.worse, final.tied) == (
+            sum(d < 0 for d in diffs), sum(d > 0 for d in diffs), sum(d == 0 for d in diffs))
+        n, k = final.better + final.worse, min(final.better, final.worse)
+        exact = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n) if n else 1.0
+        assert final.p_value == pytest.approx(exact)
+
+
+def test_sign_test() -> None:
+    assert study.statistics.sign_test(0, 10) == pytest.approx(2 / 1024)
+    assert study.statistics.sign_test(10, 0) == study.statistics.sign_test(0, 10)
+    assert study.statistics.sign_test(5, 5) == 1.0
+    assert study.statistics.sign_test(0, 0) == 1.0  # every run tied
+
+
 def test_quantiles_with_runs_without_an_answer() -> None:
     assert study.statistics.quantile([0.0, 1.0, 2.0, 3.0], 0.5) == 1.5
     assert study.statistics.quantile([0.0, 1.0, math.inf, math.inf], 0.25) == 0.75
@@ -193,6 +216,8 @@ def test_cli_study_writes_every_output(tmp_path) -> None:
     assert summary["oracle"]["final"] == oracle.final
     assert list(summary["strategies"]) == ["layernas", "random", "evolution"]
     assert summary["strategies"]["layernas"]["bound"] == 8 + 2 * 10 * 32
+    assert summary["strategies"]["layernas"]["paired"] is None
+    assert [p["trained"] for p in summary["strategies"]["random"]["paired"]] == [3, 9, 15, 30]
     for stats in summary["strategies"].values():
         assert set(stats["regret"]) == {"median", "q25", "q75", "mean", "iqr"}
         assert 0 <= stats["p_oracle"] <= 1 and stats["trained"]["median"] <= 30
@@ -205,7 +230,8 @@ def test_cli_study_writes_every_output(tmp_path) -> None:
     report = (out / "report.md").read_text()
     for part in ("nats-sss", "ImageNet16-120", bench.metric, "MFLOPs", "25% of the largest",
                  "runs: 3", "budget: 30", "sigma 0.2", "numpy", "sha256", "![anytime](anytime.png)",
-                 "Reproduce: `layernas study", "| layernas |", "| evolution |"):
+                 "Reproduce: `layernas study", "| layernas |", "| evolution |",
+                 "Paired against `layernas`"):
         assert part in report, part
     assert "| strategy | final regret median (IQR)" in result.output
 

@@ -155,6 +155,39 @@ def anytime_table(summaries: list[StrategySummary]) -> list[str]:
     return lines
 
 
+def paired_table(summaries: list[StrategySummary]) -> list[str]:
+    """Each strategy against the first, run by run, at equal numbers of trained candidates."""
+    points = [c.trained for c in summaries[0].anytime]
+    lines = [
+        "| strategy | " + " | ".join(f"{n} trained" for n in points) + " |",
+        "|---|" + "---|" * len(points),
+    ]
+    for s in summaries[1:]:
+        assert s.paired is not None
+        cells = [f"{p.better} / {p.worse} / {p.tied} ({p.p_value:.2g})" for p in s.paired]
+        lines.append(f"| {s.label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _paired_lines(summaries: list[StrategySummary]) -> list[str]:
+    if len(summaries) < 2:
+        return []
+    first = summaries[0].label
+    return [
+        f"### Paired against `{first}`: runs better / worse / tied (sign test p)",
+        "",
+        (
+            f"Run r of every strategy has the same seed (benchmark draw and reward noise), so "
+            f"runs are paired: better = runs whose regret is below `{first}`'s in the same run. "
+            "p: exact two-sided sign test over the runs that differ (scipy's binomtest), one "
+            "cell at a time, with no correction for the number of cells."
+        ),
+        "",
+        *paired_table(summaries),
+        "",
+    ]
+
+
 def clock_table(summaries: list[StrategySummary]) -> list[str]:
     """Under the simulated clock: regret at equal simulated time, and worker utilisation."""
     clock = summaries[0].clock
@@ -269,6 +302,7 @@ def _write_markdown(
         "",
         "`curves.csv` holds every run's best-so-far answer vs trained candidates.",
         "",
+        *_paired_lines(summaries),
         *_clock_lines(result, summaries),
     ]
     if pngs:

@@ -5,6 +5,10 @@ the run returned (its best in-range candidate by observed reward); it is 0 exact
 run returned an architecture as good as the oracle ("reached the oracle"). A run that trained
 no in-range candidate has infinite regret. Quartiles interpolate linearly between order
 statistics; an interpolation that touches an infinite value is infinite.
+
+Runs are paired across strategies: run r of every strategy has the same seed, so the same
+benchmark draw and the same noisy table. Each strategy is compared with the study's first
+strategy run by run (:class:`Paired`), with an exact sign test over the runs that differ.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from layernas.study.curves import quantile_columns, regret_at_times, regret_matrix
 from layernas.study.simclock import DurationModel
@@ -92,6 +97,41 @@ def checkpoints(records: list[RunRecord], oracle_final: float, budget: int) -> l
 
 
 @dataclass(frozen=True)
+class Paired:
+    """A strategy against the reference (the study's first strategy) at ``trained`` trained
+    candidates, run by run: runs where its regret is lower (``better``), higher (``worse``)
+    or the same (``tied``), and the sign test's p-value (:func:`sign_test`)."""
+
+    trained: int
+    better: int
+    worse: int
+    tied: int
+    p_value: float
+
+
+def sign_test(better: int, worse: int) -> float:
+    """Exact two-sided sign test of ``better`` against ``worse`` paired runs, ties left out
+    (1.0 when every run ties): how likely a split at least this uneven is if either strategy
+    is as likely to be the better one in a run."""
+    n = better + worse
+    return 1.0 if n == 0 else float(binomtest(better, n, 0.5).pvalue)
+
+
+def paired(records: list[RunRecord], reference: list[RunRecord], oracle_final: float,
+           budget: int) -> list[Paired]:
+    """``records`` against ``reference`` at the anytime view's trained counts, runs paired by
+    their run number."""
+    mine = regret_matrix(sorted(records, key=lambda r: r.run), oracle_final, budget)
+    theirs = regret_matrix(sorted(reference, key=lambda r: r.run), oracle_final, budget)
+    out = []
+    for n in checkpoint_counts(budget):
+        a, b = mine[:, n - 1], theirs[:, n - 1]
+        better, worse = int((a < b).sum()), int((a > b).sum())
+        out.append(Paired(n, better, worse, len(a) - better - worse, sign_test(better, worse)))
+    return out
+
+
+@dataclass(frozen=True)
 class ClockPoint:
     """Median regret and P(oracle) at simulated ``time``: the time ``trained`` average
     in-range candidates take on the study's workers when they are never idle."""
@@ -153,6 +193,7 @@ class StrategySummary:
     stop_reasons: dict[str, int]
     anytime: list[Checkpoint]
     clock: Clock | None = None
+    paired: list[Paired] | None = None  # against the study's first strategy (None: it)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -163,6 +204,7 @@ class StrategySummary:
 def summarize(result: StudyResult) -> list[StrategySummary]:
     """Per strategy, in the spec's order."""
     oracle = result.oracle.final
+    reference = result.spec.strategies[0].label
     out = []
     for spec in result.spec.strategies:
         records = result.of(spec.label)
@@ -185,6 +227,9 @@ def summarize(result: StudyResult) -> list[StrategySummary]:
                 stop_reasons=dict(Counter(_reason(r.stop_reason) for r in records)),
                 anytime=checkpoints(records, oracle, result.spec.budget),
                 clock=_clock(result, records),
+                paired=None if spec.label == reference else paired(
+                    records, result.of(reference), oracle, result.spec.budget
+                ),
             )
         )
     return out
