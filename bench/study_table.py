@@ -120,30 +120,36 @@ def at_counts(st: dict, counts=ANYTIME) -> list[dict]:
     return [by[n] for n in counts if n in by]
 
 
-def anytime(summaries: list[dict]) -> None:
-    """Per setting and strategy: median regret at 50 / 100 / 200 / 300 trained, P(oracle) at
-    the budget."""
-    labels = list(summaries[0]["strategies"])
+def labels_of(summaries: list[dict]) -> list[str]:
+    """Every strategy label of the settings, in order of first appearance."""
+    return list(dict.fromkeys(label for s in summaries for label in s["strategies"]))
+
+
+def per_setting(summaries: list[dict], cell) -> None:
+    """A table with a row per setting and a column per strategy (-: not run there)."""
+    labels = labels_of(summaries)
     print("| setting | " + " | ".join(labels) + " |")
     print("|---|" + "---|" * len(labels))
     for summary in summaries:
-        cells = []
-        for st in summary["strategies"].values():
-            points = at_counts(st)
-            cells.append(" / ".join(num(c["regret_median"]) for c in points)
-                         + f" ({points[-1]['p_oracle']:.2f})")
+        cells = [cell(summary["strategies"][label]) if label in summary["strategies"] else "-"
+                 for label in labels]
         print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
+
+
+def anytime(summaries: list[dict]) -> None:
+    """Per setting and strategy: median regret at 50 / 100 / 200 / 300 trained, P(oracle) at
+    the budget."""
+    def cell(st: dict) -> str:
+        points = at_counts(st)
+        return " / ".join(num(c["regret_median"]) for c in points) + (
+            f" ({points[-1]['p_oracle']:.2f})")
+    per_setting(summaries, cell)
 
 
 def readme(summaries: list[dict]) -> None:
     """The README's table: per setting and strategy, median regret at 50 / 100 / 300 trained."""
-    labels = list(summaries[0]["strategies"])
-    print("| setting | " + " | ".join(labels) + " |")
-    print("|---|" + "---|" * len(labels))
-    for summary in summaries:
-        cells = [" / ".join(num(c["regret_median"]) for c in at_counts(st, (50, 100, 300)))
-                 for st in summary["strategies"].values()]
-        print(f"| {setting(summary)} | " + " | ".join(cells) + " |")
+    per_setting(summaries, lambda st: " / ".join(
+        num(c["regret_median"]) for c in at_counts(st, (50, 100, 300))))
 
 
 @functools.cache
