@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from faulty import Crash, CrashAfter
 from oracles import ORACLES
@@ -40,7 +41,8 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     options = {"buckets": 1 + seed % 3, "keep": 1 + seed % 2, "region_buckets": 1 + seed % 2,
                "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed,
                "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3,
-               "model": seed % 3, "model_picks": 1 + seed % 2, "model_ridge": (0.1, 1.0)[seed % 2]}
+               "model": seed % 3, "model_picks": 1 + seed % 2, "model_ridge": (0.1, 1.0)[seed % 2],
+               "widen": seed % 3 != 1}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -48,7 +50,10 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     assert result.rejected == 0 and result.reused == 0
     assert result.trained == len(calls) <= result.bound
     assert result.stop_reason == "strategy finished"
-    sizes, widths = [4] * 5, [neighbourhood_width(row, options["radius"]) for row in cost.values]
+    radius = options["radius"]
+    if options["widen"]:  # the bound counts regions widened until they span every layer
+        radius = max(radius, max(len(set(row)) for row in cost.values) - 1)
+    sizes, widths = [4] * 5, [neighbourhood_width(row, radius) for row in cost.values]
     k = options["keep"]
     assert result.bound == min(4**5, (
         sizes[0] + k * options["buckets"] * sum(sizes[1:])
@@ -58,6 +63,29 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
                                + (options["model"] > 0) * options["model_picks"])
     ))
     assert result.best.reward == max(reward(a) for a in calls)
+
+
+def test_widening_keeps_searching_a_narrow_band():
+    """Coarse costs (a layer's options far apart) and a band holding 1% of the space: one- and
+    two-layer moves from a centre mostly leave it, so the regions run out of centres early;
+    widened regions repair what they push out, and search on."""
+    found = {"default": 0, "widen=False": 0}
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        space = ln.SearchSpace([ln.Layer(f"l{i}", list(range(4))) for i in range(6)])
+        cost = Table(tuple(tuple(float(c) for c in np.round(rng.lognormal(0, 1.5, 4) * 100))
+                           for _ in range(6)))
+        reward = Table(tuple(tuple(float(r) for r in rng.random(4)) for _ in range(6)))
+        costs = sorted(cost(a) for a in space)
+        band = (costs[len(costs) // 2], costs[len(costs) * 51 // 100])
+        best = brute_force(space, cost, reward, band)
+        for variant, options in (("default", {}), ("widen=False", {"widen": False})):
+            result = ln.search(space, reward, cost, band,
+                               strategy=ln.TrustRegionLayerNAS(**options), budget=60,
+                               progress=False)
+            assert band[0] <= result.trials[0].cost <= band[1]  # an answer from trial 1
+            found[variant] += result.best.reward == pytest.approx(best)
+    assert found["default"] >= 38 and found["default"] >= found["widen=False"] + 6, found
 
 
 def test_matches_brute_force_on_most_additive_problems():
@@ -195,6 +223,7 @@ def test_correctness_bar_returns_the_oracle_within_300(dataset):
         ({"first_regions": 0}, "first_regions must be an integer >= 1"),
         ({"model": -1}, "model must be an integer >= 0"),
         ({"model_ridge": 0}, "model_ridge must be a number > 0"),
+        ({"widen": "yes"}, "widen must be True or False"),
         ({"model_picks": 0}, "model_picks must be an integer >= 1"),
         ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
         ({"bucket_key": "x"}, "bucket_key must be one of ['committed', 'full']"),
