@@ -47,9 +47,13 @@ def load(dirs: list[str]) -> list[dict]:
 
 
 def setting(summary: dict) -> str:
+    """"nats-sss cifar10 50%" (range from 0) or "... 30-32%" (a band); "params" when that is
+    the cost."""
     s = summary["setup"]
-    share = s["target_range"][1] / s["max_cost"]
-    return f"{s['benchmark']} {s['dataset']} {share:.0%}"
+    lo, hi = (x / s["max_cost"] for x in s["target_range"])
+    share = f"{lo:.0%}-{hi:.0%}".replace("%-", "-") if lo > 0 else f"{hi:.0%}"
+    cost = " params" if s.get("cost") == "params" else ""
+    return f"{s['benchmark']} {s['dataset']} {share}{cost}"
 
 
 def num(value: float | None, digits: int = 2) -> str:

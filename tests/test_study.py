@@ -245,3 +245,27 @@ def test_cli_study_usage_errors(tmp_path) -> None:
     assert out.exit_code != 0 and "unknown strategy 'annealing'" in out.output
     out = CliRunner().invoke(main, ["study", "--help"])
     assert out.exit_code == 0 and "--reward-noise" in out.output
+    inverted = ["study", "--min-cost-fraction", "0.4", "--max-cost-fraction", "0.3",
+                "--out", str(tmp_path)]
+    out = CliRunner().invoke(main, inverted)
+    assert out.exit_code != 0 and "min_cost_fraction 0.4 must be below max_cost_fraction 0.3" in (
+        out.output)
+
+
+def test_cli_study_band(tmp_path) -> None:
+    out = tmp_path / "band"
+    args = ["study", "--benchmark", "nas-bench-macro", "--min-cost-fraction", "0.3",
+            "--max-cost-fraction", "0.32", "--runs", "2", "--budget", "20",
+            "--strategies", "layernas-tr,random", "--workers", "1", "--out", str(out),
+            "--no-progress"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    bench = ln.benchmarks.load("nas-bench-macro")
+    lo, hi = 0.3 * bench.max_cost, 0.32 * bench.max_cost
+    assert summary["setup"]["target_range"] == [lo, hi]
+    assert (summary["setup"]["min_cost_fraction"], summary["setup"]["max_cost_fraction"]) == (
+        0.3, 0.32)
+    assert summary["oracle"]["final"] == bench.oracle((lo, hi)).final
+    rows = (out / "curves.csv").read_text().splitlines()[1:]
+    assert rows and all(row.split(",")[4] for row in rows if row.startswith("layernas-tr,"))

@@ -226,8 +226,10 @@ def _where(name: str, settings: dict, kept: list, layers: list[str]) -> str | No
 @click.option("--cost", type=click.Choice(["flops", "params"]), default="flops", show_default=True)
 @click.option("--max-cost-fraction", type=click.FloatRange(0, 1, min_open=True),
               help="Target range [0, F x the largest model's cost] (default 0.5).")
+@click.option("--min-cost-fraction", type=click.FloatRange(0, 1, max_open=True),
+              help="Lower end of the range: [L, F] x the largest model's cost (default 0).")
 @click.option("--cost-range", type=(float, float), metavar="LO HI",
-              help="Target range in the cost's units (instead of --max-cost-fraction).")
+              help="Target range in the cost's units (instead of the fractions).")
 @click.option("--runs", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--budget", type=click.IntRange(min=1), default=300, show_default=True,
               help="Max trained candidates per run, the same for every strategy.")
@@ -249,19 +251,19 @@ def _where(name: str, settings: dict, kept: list, layers: list[str]) -> str | No
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @REPORT_OPTION
-def study_cmd(benchmark, cost, max_cost_fraction, cost_range, runs, budget, strategies, buckets,
+def study_cmd(benchmark, cost, max_cost_fraction, min_cost_fraction, cost_range, runs, budget, strategies, buckets,
               keep, seed, reward_noise, max_stall, workers, sim_workers, data_dir, out,
               progress, report) -> None:
     """Compare strategies over many seeded runs on a tabular benchmark; write a report to OUT."""
-    if cost_range is not None and max_cost_fraction is not None:
-        raise click.UsageError("give --cost-range or --max-cost-fraction, not both")
+    if cost_range is not None and (max_cost_fraction, min_cost_fraction) != (None, None):
+        raise click.UsageError("give --cost-range or the cost fractions, not both")
     name, dataset = parse_benchmark(benchmark)
     layernas_options = {k: v for k, v in (("buckets", buckets), ("keep", keep)) if v is not None}
     try:
         spec = StudySpec(
             benchmark=name, dataset=dataset, cost=cost, cost_range=cost_range,
             max_cost_fraction=0.5 if max_cost_fraction is None else max_cost_fraction,
-            runs=runs, budget=budget,
+            min_cost_fraction=min_cost_fraction or 0.0, runs=runs, budget=budget,
             strategies=parse_strategies(strategies, {"layernas": layernas_options}),
             seed=seed, reward_noise=reward_noise, max_stall=max_stall, data_dir=data_dir,
             sim_workers=sim_workers,

@@ -108,7 +108,8 @@ def run_seed(seed: int, run: int) -> int:
 class StudySpec:
     """Everything that decides a study's numbers (``workers`` does not, so it is not here).
 
-    ``cost_range`` in the cost's units; when None it is ``[0, max_cost_fraction * max cost]``.
+    ``cost_range`` in the cost's units; when None it is ``[min_cost_fraction * max cost,
+    max_cost_fraction * max cost]`` (a band when ``min_cost_fraction`` > 0).
     ``max_stall`` stops a run whose strategy proposes that many candidates in a row without
     training a new one (a converged policy re-proposing known architectures); the run then
     keeps its answer, like a strategy that finished below the budget.
@@ -121,6 +122,7 @@ class StudySpec:
     cost: str = "flops"
     cost_range: tuple[float, float] | None = None
     max_cost_fraction: float = 0.5
+    min_cost_fraction: float = 0.0
     runs: int = 100
     budget: int = 300
     strategies: tuple[StrategySpec, ...] = field(
@@ -138,6 +140,12 @@ class StudySpec:
         non_negative_int(self.seed, "study seed")
         number(self.reward_noise, "reward_noise (accuracy points)", 0)
         MaxCostFraction(self.max_cost_fraction)  # checks it
+        number(self.min_cost_fraction, "min_cost_fraction (a share of the largest model's cost)", 0)
+        if self.min_cost_fraction >= self.max_cost_fraction:
+            raise LayerNASError(
+                f"min_cost_fraction {self.min_cost_fraction} must be below max_cost_fraction "
+                f"{self.max_cost_fraction}: the target range is [min, max] x the largest cost"
+            )
         if self.sim_workers is not None:
             positive_int(self.sim_workers, "study sim_workers")
         if not self.strategies:
@@ -148,7 +156,8 @@ class StudySpec:
         if self.cost_range is not None:
             lo, hi = self.cost_range
             return float(lo), float(hi)
-        return MaxCostFraction(self.max_cost_fraction).of(max_cost)
+        _, hi = MaxCostFraction(self.max_cost_fraction).of(max_cost)
+        return float(self.min_cost_fraction) * max_cost, hi
 
     def describe(self) -> dict[str, Any]:
         """Plain data for summary.json."""
@@ -158,6 +167,7 @@ class StudySpec:
             "cost": self.cost,
             "cost_range": None if self.cost_range is None else list(self.cost_range),
             "max_cost_fraction": None if self.cost_range is not None else self.max_cost_fraction,
+            "min_cost_fraction": None if self.cost_range is not None else self.min_cost_fraction,
             "runs": self.runs,
             "budget": self.budget,
             "strategies": {s.label: s.build().config() for s in self.strategies},
