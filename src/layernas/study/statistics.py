@@ -23,8 +23,8 @@ import numpy as np
 from scipy.stats import binomtest
 
 from layernas.study.curves import quantile_columns, regret_at_times, regret_matrix
-from layernas.study.simclock import DurationModel
 from layernas.study.running import RunRecord, StudyResult
+from layernas.study.simclock import DurationModel
 
 REACHED_TOL = 1e-9  # regret at or below this counts as reaching the oracle
 CHECKPOINT_FRACTIONS = (0.1, 0.3, 0.5, 1.0)  # of the budget, for the anytime table
