@@ -116,12 +116,12 @@ class _Pass:
 class TrustRegionLayerNAS(Strategy):
     """LayerNAS with fitted completions, committed-cost buckets and trust-region passes.
 
-    Options. The defaults (v6) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
+    Options. The defaults (v7) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
     NAS-Bench-Macro at 50% and 25% of the largest FLOPs (the tuning set), budget 300; the
     numbers quoted are median regret at 50 / 100 / 200 / 300 trained over 100 runs, from
     ``bench/ablation_tr.sh`` with every other option at its default (docs/benchmarks.md has
     the whole ablation, also with reward noise 0.2, where the defaults summed lowest, and how
-    the six versions of the defaults were chosen).
+    the seven versions of the defaults were chosen).
 
     - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
       greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.18 at 50, against
