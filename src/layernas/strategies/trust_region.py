@@ -276,7 +276,8 @@ class TrustRegionLayerNAS(Strategy):
         if centre is not None:
             self._centres.add(centre)
         self._started += 1
-        return _Pass(self._started - 1, centre, h, radius=self.radius + self._wider, parents=[start])
+        radius = self.radius + self._wider
+        return _Pass(self._started - 1, centre, h, radius=radius, parents=[start])
 
     # -- ask/tell -----------------------------------------------------------------------
     def _ask(self) -> Arch | None:
@@ -405,13 +406,14 @@ class TrustRegionLayerNAS(Strategy):
             if self.probe == "swap":
                 p.probe += self._swaps(c)
         if c is not None and self.model:
-            p.probe += self._model_picks(c, self.model + self._wider, set(p.children) | set(p.probe))
+            proposed = set(p.children) | set(p.probe)
+            p.probe += self._model_picks(c, self.model + self._wider, proposed)
 
     def _model_picks(self, c: Arch, reach: int, proposed: set[Arch]) -> list[Arch]:
         """The model probe: fit per-layer option effects to every reward told so far; of the
-        architectures within ``model`` cost levels of ``c`` in every layer, the best
-        ``model_picks`` by predicted reward that are in range and not yet proposed (the costs of
-        at most ``MODEL_LOOKS`` read)."""
+        architectures within ``reach`` cost levels of ``c`` in every layer (``model``, plus the
+        widening), the best ``model_picks`` by predicted reward that are in range and not yet
+        proposed (the costs of at most ``MODEL_LOOKS`` read)."""
         # in proposal order, so the fit never depends on the order outcomes came in
         told = sorted(((a, r) for a, r in self._known.items() if r is not None),
                       key=lambda t: self._order[t[0]])
