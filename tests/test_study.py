@@ -267,5 +267,6 @@ def test_cli_study_band(tmp_path) -> None:
     assert (summary["setup"]["min_cost_fraction"], summary["setup"]["max_cost_fraction"]) == (
         0.3, 0.32)
     assert summary["oracle"]["final"] == bench.oracle((lo, hi)).final
+    assert "= 30%-32% of the largest model's" in (out / "report.md").read_text()
     rows = (out / "curves.csv").read_text().splitlines()[1:]
     assert rows and all(row.split(",")[4] for row in rows if row.startswith("layernas-tr,"))

@@ -231,6 +231,11 @@ def _clock_lines(result: StudyResult, summaries: list[StrategySummary]) -> list[
     ]
 
 
+def _share(lo: float, hi: float, max_cost: float) -> str:
+    """"50%" for a range from 0, "30%-32%" for a band."""
+    return f"{lo / max_cost:.0%}-{hi / max_cost:.0%}" if lo > 0 else f"{hi / max_cost:.0%}"
+
+
 def _setup_lines(result: StudyResult, setup: Setup, summaries: list[StrategySummary]) -> list[str]:
     d = setup.data
     spec, bench, oracle = result.spec, result.bench, result.oracle
@@ -243,7 +248,7 @@ def _setup_lines(result: StudyResult, setup: Setup, summaries: list[StrategySumm
         f"- metric: {bench.metric}; regret is measured on it, returned architecture vs oracle",
         (
             f"- cost: {bench.cost_name} in {bench.units}; target range [{lo:.6g}, {hi:.6g}] = "
-            f"{hi / bench.max_cost:.0%} of the largest model's {bench.max_cost:.6g}"
+            f"{_share(lo, hi, bench.max_cost)} of the largest model's {bench.max_cost:.6g}"
         ),
         f"- oracle: {tuple(oracle.arch)}, {oracle.final:.4f}, cost {oracle.cost:.6g}",
         (
