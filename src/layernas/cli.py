@@ -251,9 +251,9 @@ def _where(name: str, settings: dict, kept: list, layers: list[str]) -> str | No
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @REPORT_OPTION
-def study_cmd(benchmark, cost, max_cost_fraction, min_cost_fraction, cost_range, runs, budget, strategies, buckets,
-              keep, seed, reward_noise, max_stall, workers, sim_workers, data_dir, out,
-              progress, report) -> None:
+def study_cmd(benchmark, cost, max_cost_fraction, min_cost_fraction, cost_range, runs, budget,
+              strategies, buckets, keep, seed, reward_noise, max_stall, workers, sim_workers,
+              data_dir, out, progress, report) -> None:
     """Compare strategies over many seeded runs on a tabular benchmark; write a report to OUT."""
     if cost_range is not None and (max_cost_fraction, min_cost_fraction) != (None, None):
         raise click.UsageError("give --cost-range or the cost fractions, not both")
