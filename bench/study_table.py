@@ -172,9 +172,13 @@ def curves(directory: str, label: str) -> dict[int, list[float]]:
 def paired_runs(st: dict, mine: dict, n: int) -> tuple[int, int, int]:
     """Runs (paired by seed: same benchmark draw and noise) where ``st``'s regret at ``n``
     trained is below / above / equal to ``mine``'s; a run that stopped earlier keeps its
-    last answer."""
+    last answer, and a run that trained nothing (no rows in curves.csv) has no answer."""
     a, b = curves(st["dir"], st["label"]), curves(mine["dir"], mine["label"])
-    assert a.keys() == b.keys(), "studies with other seeds or runs cannot be paired"
+    assert len(a.keys() | b.keys()) == max(st["runs"], mine["runs"]) == min(st["runs"], mine["runs"]), (
+        "studies with other seeds or runs cannot be paired")
+    for runs in (a, b):
+        for seed in a.keys() | b.keys():
+            runs.setdefault(seed, [math.inf])
     at = {seed: (a[seed][min(n, len(a[seed])) - 1], b[seed][min(n, len(b[seed])) - 1])
           for seed in a}
     lower = sum(x < y for x, y in at.values())
