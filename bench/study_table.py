@@ -175,7 +175,8 @@ def paired_runs(st: dict, mine: dict, n: int) -> tuple[int, int, int]:
     last answer, and a run that trained nothing (no rows in curves.csv) has no answer."""
     a, b = curves(st["dir"], st["label"]), curves(mine["dir"], mine["label"])
     seeds = a.keys() | b.keys()
-    assert st["runs"] == mine["runs"] >= len(seeds), "studies with other seeds or runs cannot be paired"
+    assert st["runs"] == mine["runs"] >= len(seeds), (
+        "studies with other seeds or runs cannot be paired")
     for runs in (a, b):
         for seed in seeds:
             runs.setdefault(seed, [math.inf])

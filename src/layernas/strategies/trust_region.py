@@ -399,9 +399,13 @@ class TrustRegionLayerNAS(Strategy):
         """``p`` ended without a batch (its children were all trained already). With
         ``finish_probes``, if its centre is the best candidate told so far, its probes, never
         proposed, go to the next batch."""
-        if self.finish_probes and p.centre is not None and self._known[p.centre] >= self._best:
+        if self.finish_probes and p.centre is not None and self._is_best(p.centre):
             self._left_probes += p.probe
         p.probe = []
+
+    def _is_best(self, arch: Arch) -> bool:
+        """Whether ``arch``'s told reward is the best in-range reward told so far."""
+        return self._known[arch] >= self._best
 
     def _close(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> bool:
         """Close ``p``'s layer; open its next one. False: the pass has ended."""
@@ -420,7 +424,7 @@ class TrustRegionLayerNAS(Strategy):
         p.children = self._children(p)
         c = p.centre
         if c is not None and (
-            self.probe in ("all", "swap") or (self.probe == "best" and self._known[c] >= self._best)
+            self.probe in ("all", "swap") or (self.probe == "best" and self._is_best(c))
         ):
             moved = (
                 self._move(c, i, option, p)
