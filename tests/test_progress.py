@@ -16,6 +16,7 @@ import pytest
 from synthetic import additive
 
 import layernas as ln
+from layernas.journal import read_journal
 
 LINE = re.compile(r"^layernas \(bound \d+\): trial (\d+) \[(\d+)/(\d+)\] cost ([\d.e+]+), "
                   r"reward ([\d.e+-]+), best so far (-|[\d.e+-]+ \(#\d+\)), elapsed \dm\d\ds$")
@@ -125,6 +126,7 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(tmp_path, signum,
     assert err.strip().splitlines()[-1] == (
         f"stopped; {count} trials saved in {journal}; run the same command to resume")
     assert "Traceback" not in err
+    assert read_journal(journal).stopped == "interrupted; the same call resumes it"
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert re.search(rf"trained \d+ \(\d+ now, {count} from the journal\)", resumed.stdout), (
@@ -132,8 +134,6 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_say_how_to_resume(tmp_path, signum,
 
 
 def test_the_journal_holds_the_planned_total_for_show(tmp_path):
-    from layernas.journal import read_journal
-
     space, cost, reward, cost_range = additive(3, layers=4, options=4)
     journal = tmp_path / "j.sqlite"
     cut = ln.search(space, reward, cost, cost_range, strategy=ln.LayerNAS(buckets=4), budget=9,

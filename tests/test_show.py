@@ -12,6 +12,7 @@ from synthetic import additive
 import layernas as ln
 from layernas import display
 from layernas.cli import main
+from layernas.journal import read_journal
 
 
 @pytest.mark.parametrize("value, units, text", [
@@ -99,14 +100,14 @@ def test_show_a_search_cut_by_its_budget(burger_config, tmp_path):
     assert "strategy: layernas (" in text and "buckets=4" in text
     assert "cost range [700K MAdds, 900K MAdds]" in text
     assert re.search(r"trials: 10 ok; elapsed \d+ms from the first start", text)
-    assert "now: layer 2 of 3 (patty)\n" in text  # the budget is spent: nothing more
+    assert "now: ended (budget reached); a resume goes on at layer 2 of 3 (patty)\n" in text
     assert "best in range: #5, reward 95.00%, cost 700K MAdds\n" \
            "  bun=brioche, patty=beef, topping=no topping" in text
     assert re.search(r"bun +0 +\[400K MAdds, 500K MAdds\) +500K MAdds +65.00%  bun=brioche", text)
     again = CliRunner().invoke(main, ["search", str(config), "--no-progress"])
     assert again.exit_code == 0, again.output
     done = CliRunner().invoke(main, ["show", str(tmp_path / "burger.sqlite"), "--limit", "5"])
-    assert "now: finished" in done.output
+    assert "now: ended (strategy finished)\n" in done.output
     trained = int(re.search(r"trials: (\d+) ok", done.output).group(1))
     listed = re.findall(r"^ +(\d+)  ok ", done.output, re.M)
     assert trained > 5 and listed == [str(n) for n in range(trained - 5, trained)]
@@ -123,3 +124,38 @@ def test_show_an_interrupted_search_says_what_is_left(tmp_path):
     text = CliRunner().invoke(main, ["show", str(journal)]).output
     left = int(re.search(r"now: layer 2 of 4 \(l1\); at most (\d+) more trials", text).group(1))
     assert full.trained - 7 <= left <= full.bound - 7
+
+
+class InterruptAfter:
+    """``reward`` for ``n`` calls, then Ctrl-C; records what ``layernas show`` would read of
+    the journal at each call (the journal is read while the search writes it)."""
+
+    def __init__(self, reward, n, journal):
+        self.reward, self.n, self.journal, self.seen = reward, n, journal, []
+
+    def __call__(self, arch):
+        self.seen.append(read_journal(self.journal).stopped)
+        if len(self.seen) > self.n:
+            raise KeyboardInterrupt
+        return self.reward(arch)
+
+
+def test_show_says_why_a_search_ended_and_a_resume_clears_it(tmp_path):
+    space, cost, reward, cost_range = additive(5, layers=4, options=4)
+    journal = tmp_path / "j.sqlite"
+    cut = InterruptAfter(reward, 6, journal)
+    with pytest.raises(ln.SearchStopped):
+        ln.search(space, cut, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                  journal=journal, progress=False)
+    assert read_journal(journal).stopped == "interrupted; the same call resumes it"
+    text = CliRunner().invoke(main, ["show", str(journal)]).output
+    assert re.search(r"now: ended \(interrupted; the same call resumes it\); a resume goes on "
+                     r"at global pass: layer \d of 4 \(l\d\)\n", text), text
+    resumed = InterruptAfter(reward, 10**6, journal)
+    done = ln.search(space, resumed, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+                     journal=journal, budget=20, progress=False)
+    assert resumed.seen and set(resumed.seen) == {None}  # running again: no end recorded
+    assert done.stop_reason == "budget reached" == read_journal(journal).stopped
+    text = CliRunner().invoke(main, ["show", str(journal)]).output
+    assert "now: ended (budget reached); a resume goes on at trust-region pass" in text
+    assert "more trials" not in text

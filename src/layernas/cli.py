@@ -174,9 +174,14 @@ def show_cmd(journal: Path, limit: int) -> None:
     click.echo(f"trials: {', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
                + (f"; elapsed {display.duration(elapsed)} from the first start to the last "
                   "record" if times else ""))
-    now = [_where(name, settings, view.kept, names)]
+    where = _where(name, settings, view.kept, names)
+    now = [where]
     left = None if view.planned is None else view.planned - len(view.trials)
-    if left:
+    if view.stopped is not None:
+        now = [f"ended ({view.stopped})"]
+        if view.stopped != "strategy finished" and where:
+            now.append(f"a resume goes on at {where}")
+    elif left:
         pace = elapsed / len(view.trials) if view.trials else 0.0
         now.append(f"at most {left} more trials"
                    + (f", ~{display.duration(left * pace)} at this pace" if pace else ""))

@@ -184,6 +184,7 @@ class Journal:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('writer', ?)", (self._writer,))
             # a trial left running by a search that died holds no result: it is trained again
             db.execute("DELETE FROM trials WHERE status = ?", (RUNNING,))
+            db.execute("DELETE FROM meta WHERE key='stopped'")  # the search runs (again)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -259,6 +260,11 @@ class Journal:
     def record_units(self, units: dict[str, str]) -> None:
         """The units of costs and rewards (``declared_units``), for ``layernas show``."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('units', ?)", (json.dumps(units),))
+
+    def record_stopped(self, reason: str) -> None:
+        """Why the search ended (its stop reason, or an interruption), for ``layernas show``;
+        cleared when the search is opened again. A killed search leaves none."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stopped', ?)", (reason,))
 
     # -- trials ---------------------------------------------------------------------------
     def started(self, number: int, arch: Arch, cost: float, attempt: int) -> None:
@@ -440,6 +446,11 @@ class JournalView:
     def units(self) -> dict[str, str]:
         """The units the cost and reward declared (``{"cost": "MAdds", "reward": "%"}``)."""
         return json.loads(self.meta.get("units", "{}"))
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the search ended; None while it runs, or when it was killed."""
+        return self.meta.get("stopped")
 
     @property
     def cost_range(self) -> tuple[float, float]:

@@ -211,9 +211,13 @@ def search(
             try:
                 run.loop()
             except KeyboardInterrupt as exc:
+                if store is not None:
+                    store.record_stopped("interrupted; the same call resumes it")
                 saved = len(run.trials) if store is None else store.saved()
                 raise SearchStopped(getattr(exc, "signum", signal.SIGINT), saved,
                                     None if store is None else str(store.path)) from None
+            if store is not None:
+                store.record_stopped(run.stop_reason)
     finally:
         if store is not None:
             store.close()
