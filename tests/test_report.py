@@ -82,6 +82,7 @@ def test_search_data_matches_the_journal(searched):
     assert dict(data["settings"])["versions (of the last process that wrote the journal)"] == (
         f"python {platform.python_version()}, layernas {version('layernas')}, "
         f"numpy {np.__version__}")
+    assert dict(data["settings"])["ended"] == result.stop_reason
     assert all("injected" in f["error"] for f in data["failures"])
     # the Pareto front, against a brute-force check of every ok trial
     ok = [t for t in view.trials if t.status == "ok"]

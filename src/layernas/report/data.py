@@ -202,6 +202,7 @@ def settings(view: JournalView) -> list[tuple[str, str]]:
         rows.append((key, json.dumps(fp[key])))
     if "planned" in view.meta:
         rows.append(("planned trials (budget, or what the strategy had left)", view.meta["planned"]))
+    rows.append(("ended", view.stopped or "not recorded: running, or killed"))
     versions = json.loads(view.meta.get("versions", "{}"))
     rows.append(("versions (of the last process that wrote the journal)",
                  ", ".join(f"{k} {v}" for k, v in versions.items()) or "not recorded"))
