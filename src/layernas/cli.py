@@ -17,7 +17,7 @@ from layernas.config import load_config
 from layernas.errors import LayerNASError, SearchStopped
 from layernas.executors import EXECUTORS
 from layernas.journal import read_journal
-from layernas.runner import SearchResult
+from layernas.runner import STRATEGY_FINISHED, SearchResult
 from layernas.study import StudySpec, parse_strategies, run_study, summarize, write_report
 from layernas.study.report import results_table
 from layernas.study.spec import DEFAULT_STRATEGIES, STUDY_MAX_STALL, parse_benchmark
@@ -175,16 +175,17 @@ def show_cmd(journal: Path, limit: int) -> None:
                + (f"; elapsed {display.duration(elapsed)} from the first start to the last "
                   "record" if times else ""))
     where = _where(name, settings, view.kept, names)
-    now = [where]
     left = None if view.planned is None else view.planned - len(view.trials)
     if view.stopped is not None:
         now = [f"ended ({view.stopped})"]
-        if view.stopped != "strategy finished" and where:
+        if view.stopped != STRATEGY_FINISHED and where:
             now.append(f"a resume goes on at {where}")
-    elif left:
-        pace = elapsed / len(view.trials) if view.trials else 0.0
-        now.append(f"at most {left} more trials"
-                   + (f", ~{display.duration(left * pace)} at this pace" if pace else ""))
+    else:
+        now = [where]
+        if left:
+            pace = elapsed / len(view.trials) if view.trials else 0.0
+            now.append(f"at most {left} more trials"
+                       + (f", ~{display.duration(left * pace)} at this pace" if pace else ""))
     if any(now):
         click.echo("now: " + "; ".join(part for part in now if part))
 

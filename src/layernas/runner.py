@@ -45,6 +45,8 @@ MAX_WORKER_DEATHS = 3
 #: With several workers, candidates asked ahead per worker: the runner starts the costliest
 #: of them first, so a layer's last, longest trainings do not run alone at its barrier.
 LOOKAHEAD_PER_WORKER = 4
+#: The stop reason of a search whose strategy has proposed all it will (nothing to resume).
+STRATEGY_FINISHED = "strategy finished"
 
 
 @dataclass
@@ -333,7 +335,7 @@ class _Run:
         self._flush()  # the last ask may have closed a layer
         if not self.stop_reason:
             if self.strategy.finished:
-                self.stop_reason = "strategy finished"
+                self.stop_reason = STRATEGY_FINISHED
             elif self.charged >= self.budget:
                 self.stop_reason = "budget reached"
             else:

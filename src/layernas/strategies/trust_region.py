@@ -378,7 +378,7 @@ class TrustRegionLayerNAS(Strategy):
         regions that ended without a batch (``finish_probes``): the batch."""
         proposed = [a for p in self._active for a in p.children + p.probe] + self._left_probes
         for p in self._active:
-            p.trained = p.trained or any(a not in self._known for a in p.children + p.probe)
+            self._mark_trained(p, p.children + p.probe)
             p.probe = []
         self._left_probes = []
         queue = []
@@ -421,10 +421,14 @@ class TrustRegionLayerNAS(Strategy):
         proposed, go to the next batch."""
         if self.finish_probes and p.centre is not None and self._is_best(p.centre):
             self._left_probes += p.probe
-            p.trained = p.trained or any(a not in self._known for a in p.probe)
+            self._mark_trained(p, p.probe)
         p.probe = []
         if self.refund and p.centre is not None and not p.trained:
             self._refunded += 1
+
+    def _mark_trained(self, p: _Pass, proposed: list[Arch]) -> None:
+        """Note whether ``p`` proposed an architecture not told before (``refund`` reads it)."""
+        p.trained = p.trained or any(a not in self._known for a in proposed)
 
     def _is_best(self, arch: Arch) -> bool:
         """Whether ``arch``'s told reward is the best in-range reward told so far."""
