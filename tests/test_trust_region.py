@@ -42,8 +42,7 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
                "radius": 1 + seed % 2, "regions": 1 + seed % 4, "passes": 5 + seed,
                "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3,
                "model": seed % 3, "model_picks": 1 + seed % 2, "model_ridge": (0.1, 1.0)[seed % 2],
-               "widen": seed % 3 != 1, "finish_probes": seed % 2 == 0, "refund": seed % 4 < 2,
-               "top_up": seed % 5 != 2}
+               "widen": seed % 3 != 1, "finish_probes": seed % 2 == 0, "refund": seed % 4 < 2}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -232,18 +231,6 @@ def test_a_band_where_regions_end_at_once_still_reaches_its_oracle(dataset, band
     assert all(cost_range[0] <= t.cost <= cost_range[1] for t in result.trials)
 
 
-@pytest.mark.data
-def test_topped_up_children_reach_the_oracle_early():
-    """CIFAR-100 at 50% of the largest params: a region child that lowers a layer is judged by
-    a network with the freed cost spent on its later layers (``top_up``), and the oracle is
-    trained within 100 (v9, without it: 0.30 behind at 100, 0.02 at 300)."""
-    bench = ln.benchmarks.load("nats-sss", dataset="cifar100", cost="params")
-    cost_range = (0.0, 0.5 * bench.max_cost)
-    result = ln.search(bench.space, bench.reward, bench.cost, cost_range,
-                       strategy=ln.TrustRegionLayerNAS(), budget=100, progress=False)
-    assert result.best.arch == bench.oracle(cost_range).arch
-
-
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -256,7 +243,6 @@ def test_topped_up_children_reach_the_oracle_early():
         ({"widen": "yes"}, "widen must be True or False"),
         ({"finish_probes": 1}, "finish_probes must be True or False"),
         ({"refund": None}, "refund must be True or False"),
-        ({"top_up": "no"}, "top_up must be True or False"),
         ({"model_picks": 0}, "model_picks must be an integer >= 1"),
         ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
         ({"bucket_key": "x"}, "bucket_key must be one of ['committed', 'full']"),

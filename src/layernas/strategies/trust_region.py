@@ -63,13 +63,6 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    (its neighbourhood was trained by other passes, and its probes were not finished) does not
    count towards ``passes``, so in a narrow band, where most regions find their neighbourhood
    trained, the cap is spent on regions that train.
-8. **Topped-up children** (``top_up``, since v10). A trust-region child that lowers layer i
-   frees cost that the later layers, held at the centre's options, leave unspent, so under a
-   tight budget a region judges many prefixes by networks far below the range's top. A child
-   in range therefore has its later layers raised one cost level at a time, never past the
-   centre's option plus the radius, the cheapest raise first, while it stays in range: as
-   fitted completions do in the global pass, a region judges a prefix by the best-funded
-   network it can become there. (It changes which network a child is, not how many there are.)
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i (at the widest radius when ``widen``): |S_1| + K H_0 (|S_2| + ... +
@@ -133,12 +126,12 @@ class _Pass:
 class TrustRegionLayerNAS(Strategy):
     """LayerNAS with fitted completions, committed-cost buckets and trust-region passes.
 
-    Options. The defaults (v10) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
+    Options. The defaults (v9) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
     NAS-Bench-Macro at 50% and 25% of the largest FLOPs (the tuning set), budget 300; the
     numbers quoted are median regret at 50 / 100 / 200 / 300 trained over 100 runs, from
     ``bench/ablation_tr.sh`` with every other option at its default (docs/benchmarks.md has
     the whole ablation, also with reward noise 0.2, where the defaults summed lowest, and how
-    the ten versions of the defaults were chosen).
+    the nine versions of the defaults were chosen).
 
     - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
       greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.18 at 50, against
@@ -249,18 +242,6 @@ class TrustRegionLayerNAS(Strategy):
       nothing. On v9's fresh held-out (after the freeze) it was never behind v8 and ahead on
       two bands where v8 ran out of passes (ImageNet16-120 45-47% params: 0.10 against 0.63
       at 300; CIFAR-10 20-22% params: 0 against 0.12).
-    - ``top_up`` (True, since v10; the module docstring): raise an in-range trust-region
-      child's later layers within the region while it fits. Over the tuning set (NATS
-      CIFAR-10/100 at 24 settings, one run each since they are deterministic, and
-      NAS-Bench-Macro 50% / 25%, 100 runs) summed median regret at 30/50/100/200/300 trained
-      was 10.47 against 11.49 for v9 (cells at or below every baseline: 90 against 89 of 96):
-      CIFAR-100 params 50% 0 from 50 trained (against 0.38 / 0.30 / 0.02 at 50 / 100 / 200),
-      CIFAR-10 10% 0 at 100 (against 0.19), NAS-Bench-Macro 50% 0.30 at 30 (against 0.40);
-      CIFAR-10 10% 0.26 at 30 (against 0.24). With reward noise 0.2 (NATS CIFAR-10/100 and
-      NAS-Bench-Macro at 50% / 25%, 30 runs) 2.88 against 2.98 (CIFAR-100 25%: 0.14 at 50,
-      against 0.28; behind on CIFAR-10 25% at 200 / 300, 0.18 / 0.17 against 0.14, and
-      NAS-Bench-Macro 50% at 200, 0.07 against 0.02). Its price: up to one cost evaluation
-      per later layer per raise, for each child.
     """
 
     buckets: int = 2
@@ -279,7 +260,6 @@ class TrustRegionLayerNAS(Strategy):
     widen: bool = True
     finish_probes: bool = True
     refund: bool = True
-    top_up: bool = True
 
     name = "layernas-tr"
 
@@ -294,7 +274,6 @@ class TrustRegionLayerNAS(Strategy):
         boolean(self.widen, "TrustRegionLayerNAS widen")
         boolean(self.finish_probes, "TrustRegionLayerNAS finish_probes")
         boolean(self.refund, "TrustRegionLayerNAS refund")
-        boolean(self.top_up, "TrustRegionLayerNAS top_up")
         one_of(self.probe, PROBES, "TrustRegionLayerNAS probe")
         one_of(self.fill, FILLS, "TrustRegionLayerNAS fill")
         one_of(self.bucket_key, BUCKET_KEYS, "TrustRegionLayerNAS bucket_key")
@@ -640,7 +619,7 @@ class TrustRegionLayerNAS(Strategy):
                 return arch if problem.can_reach(arch, i + 1) else None
             return self._fit(arch[: i + 1])
         if problem.in_range(problem.cost(arch)):
-            return self._top_up(arch, i, p) if self.top_up else arch
+            return arch
         if p.radius > self.radius:  # a widened region repairs what it pushes out of range
             return self._repair(arch, i)
         return None
@@ -690,25 +669,6 @@ class TrustRegionLayerNAS(Strategy):
                 fitted = self._repair(fitted, len(prefix) - 1)
         self._fitted[prefix] = fitted
         return fitted
-
-    def _top_up(self, arch: Arch, i: int, p: _Pass) -> Arch:
-        """``arch`` (in range) with layers after ``i`` raised one cost level at a time, within
-        ``p``'s region, the cheapest raise first, while the network stays in range."""
-        problem = self.problem
-        hi = problem.cost_range[1]
-        while True:
-            raises = []
-            for j in range(i + 1, len(arch)):
-                level = self._level_of[j][arch[j]]
-                cap = min(len(self._levels[j]) - 1, self._level_of[j][p.centre[j]] + p.radius)
-                if level < cap:
-                    raised = arch[:j] + (self._levels[j][level + 1][0],) + arch[j + 1 :]
-                    c = problem.cost(raised)
-                    if c <= hi:
-                        raises.append((c, j, raised))
-            if not raises:
-                return arch
-            arch = min(raises)[2]
 
     def _raise_cost(self, j: int, rank: int) -> float:
         """What moving layer ``j`` from rank ``rank`` to the next costs, on the reference."""
