@@ -97,13 +97,13 @@ def test_dashboard_follows_a_running_search(tmp_path, tab):
         # new trials appear without a reload (the page polls every 2 s)
         tab.page.wait_for_function(
             f"Number(document.getElementById('trial-count').textContent) > {first}",
-            timeout=20_000)
+            timeout=60_000)
         tab.shot(tmp_path / "live.png", keep="dashboard-live.png")
         assert search.wait(timeout=120) == 0, search.stdout.read()
         total = finished(journal)
         assert total > first
         tab.page.wait_for_function(
-            f"document.getElementById('trial-count').textContent === '{total}'", timeout=20_000)
+            f"document.getElementById('trial-count').textContent === '{total}'", timeout=60_000)
         charts = {c["id"]: c for c in tab.charts()}
         for name in ("cost-reward", "anytime", "kept"):
             assert charts[name]["visible"] and charts[name]["traces"] > 0, charts[name]
