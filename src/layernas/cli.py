@@ -175,13 +175,13 @@ def show_cmd(journal: Path, limit: int) -> None:
                + (f"; elapsed {display.duration(elapsed)} from the first start to the last "
                   "record" if times else ""))
     where = _where(name, settings, view.kept, names)
-    left = None if view.planned is None else view.planned - len(view.trials)
     if view.stopped is not None:
         now = [f"ended ({view.stopped})"]
         if view.stopped != STRATEGY_FINISHED and where:
             now.append(f"a resume goes on at {where}")
     else:
         now = [where]
+        left = None if view.planned is None else view.planned - len(view.trials)
         if left:
             pace = elapsed / len(view.trials) if view.trials else 0.0
             now.append(f"at most {left} more trials"
