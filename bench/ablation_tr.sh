@@ -10,10 +10,10 @@ variants=layernas-tr,layernas-tr:buckets=1,layernas-tr:buckets=3,layernas-tr:kee
 variants+=,layernas-tr:region_buckets=2,layernas-tr:radius=2
 variants+=,layernas-tr:regions=1,layernas-tr:regions=4,layernas-tr:regions=16,layernas-tr:regions=32
 variants+=,layernas-tr:probe=off,layernas-tr:probe=best,layernas-tr:probe=all
-variants+=,layernas-tr:fill=default:reverse_pass=false,layernas-tr:bucket_key=full
+variants+=,layernas-tr:fill=default,layernas-tr:bucket_key=full
 variants+=,layernas-tr:first_regions=2,layernas-tr:first_regions=7
 variants+=,layernas-tr:model=0,layernas-tr:model=2,layernas-tr:model_ridge=1,layernas-tr:model_picks=2
-variants+=,layernas-tr:widen=false,layernas-tr:finish_probes=false,layernas-tr:refund=false,layernas-tr:reverse_pass=false
+variants+=,layernas-tr:widen=false,layernas-tr:finish_probes=false,layernas-tr:refund=false,layernas-tr:reverse_pass=true
 for benchmark in nats-sss:cifar10 nats-sss:cifar100 ${MACRO:-nas-bench-macro:cifar10}; do
   for fraction in 0.5 0.25; do
     layernas study --benchmark "$benchmark" --max-cost-fraction "$fraction" --runs 100 \
