@@ -64,15 +64,15 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    count towards ``passes``, so in a narrow band, where most regions find their neighbourhood
    trained, the cap is spent on regions that train.
 8. **Reverse pass** (``reverse_pass``, off by default: v11 turned it on and was withdrawn by
-   its held-out settings; the option docstring has the numbers). Which layers a layerwise search decides
-   first changes what it finds early: a fitted completion spends the budget evenly over the
-   layers not yet searched, so a global pass that walks the layers first to last learns late
-   that the best networks spend little on the last layers (NAS-Bench-Macro's put identity
-   there) and much on earlier ones. A second global pass therefore walks the layers last to
-   first (its prefixes are the searched last layers, the earlier ones fitted), side by side
-   with the first from the first batch; both feed the trust regions' centres. Which order
-   pays is a property of the space: on NAS-Bench-Macro the reverse pass was never behind,
-   on NATS-Bench it costs the early trainings where the first order was right.
+   its held-out settings; the option docstring has the numbers). Which layers a layerwise
+   search decides first changes what it finds early: a fitted completion spends the budget
+   evenly over the layers not yet searched, so a global pass that walks the layers first to
+   last learns late that the best networks spend little on the last layers (NAS-Bench-Macro's
+   put identity there) and much on earlier ones. A second global pass therefore walks the
+   layers last to first (its prefixes are the searched last layers, the earlier ones fitted),
+   side by side with the first from the first batch; both feed the trust regions' centres.
+   Which order pays is a property of the space: on NAS-Bench-Macro the reverse pass was never
+   behind, on NATS-Bench it costs the early trainings where the first order was right.
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i (at the widest radius when ``widen``): |S_1| + K H_0 (|S_2| + ... +
@@ -162,16 +162,16 @@ class TrustRegionLayerNAS(Strategy):
     - ``radius`` (r = 1): a trust region lets layer i move this many cost levels away from
       the centre's option. Radius 2 costs 5/3 as much per pass (NAS-Bench-Macro 50%: the
       oracle in 11% of runs, against 24%).
-    - ``regions`` (R = 8): passes run side by side (each global pass counts as one, so 7
-      trust regions, 6 under ``reverse_pass``), from the best unused centres, advancing through their layers together, so a
-      batch holds all their children and probes. It never depends on the worker count, so a
-      seed decides the run. More regions keep more workers busy (simulated clock, CIFAR-100
-      50%, 8 / 32 workers: R = 8 90% / 57%; R = 32 95% / 74% under v3) but spread the early
-      budget over more, weaker centres (NAS-Bench-Macro 50%: R = 32 finds the oracle in 0% of
-      runs); one region starts slower where probes of several centres pay (CIFAR-100 25%: 0.42
-      at 50, against 0). R = 4 measured the same or better on the noise-free tuning set
-      (CIFAR-100 50%: 0 at 100, against 0.10) and 1.89 against 1.87 summed under noise; 8 was
-      kept from v3's choice, for the cluster.
+    - ``regions`` (R = 8): passes run side by side (each global pass counts as one, so 7 trust
+      regions, 6 under ``reverse_pass``), from the best unused centres, advancing through
+      their layers together, so a batch holds all their children and probes. It never depends
+      on the worker count, so a seed decides the run. More regions keep more workers busy
+      (simulated clock, CIFAR-100 50%, 8 / 32 workers: R = 8 90% / 57%; R = 32 95% / 74% under
+      v3) but spread the early budget over more, weaker centres (NAS-Bench-Macro 50%: R = 32
+      finds the oracle in 0% of runs); one region starts slower where probes of several
+      centres pay (CIFAR-100 25%: 0.42 at 50, against 0). R = 4 measured the same or better on
+      the noise-free tuning set (CIFAR-100 50%: 0 at 100, against 0.10) and 1.89 against 1.87
+      summed under noise; 8 was kept from v3's choice, for the cluster.
     - ``first_regions`` (1, since v5): trust regions opened by the batch that opens the first
       ones, when the only centres are the global pass's first-layer candidates; the other free
       places fill from the next batch on. Opening all of them at once (v4; any value >= 7 with
@@ -428,7 +428,8 @@ class TrustRegionLayerNAS(Strategy):
             name = "reverse pass"
         else:
             name = f"trust-region pass {latest - self._globals + 1}"
-        if len(closed) == len(layers) or (not reverse and max(closed, default=-1) + 1 == len(layers)):
+        last = max(closed, default=-1) + 1 == len(layers)
+        if len(closed) == len(layers) or (last and not reverse):
             return f"{name}: done"
         layer = min(closed, default=len(layers)) - 1 if reverse else max(closed, default=-1) + 1
         return f"{name}: layer {layer + 1} of {len(layers)} ({layers[layer]})"
@@ -694,7 +695,8 @@ class TrustRegionLayerNAS(Strategy):
         return None
 
     def _fit(self, arch: Arch, walked: tuple[int, ...]) -> Arch | None:
-        """The fitted completion of ``arch``'s ``walked`` layers (memoised): see the module docstring.
+        """The fitted completion of ``arch``'s ``walked`` layers (memoised; the module
+        docstring).
 
         Costs are evaluated sparingly (a real cost function may count a network's MAdds):
         the uniform level by bisection, then one evaluation per attempted raise, tried in
