@@ -110,11 +110,12 @@ def test_first_candidate_is_in_range_on_a_tight_budget():
     assert result.best is not None and result.best.cost <= cost_range[1]
 
 
-def test_results_told_in_any_order_give_the_same_proposals():
+@pytest.mark.parametrize("reverse_pass", [False, True])
+def test_results_told_in_any_order_give_the_same_proposals(reverse_pass):
     space, cost, reward, cost_range = additive(3, layers=5, options=5)
 
     def run(shuffle_seed):
-        strategy = ln.TrustRegionLayerNAS(regions=3)
+        strategy = ln.TrustRegionLayerNAS(regions=3, reverse_pass=reverse_pass)
         return batches_told_shuffled(strategy, space, cost, reward, cost_range, shuffle_seed)
 
     first = run(0)
@@ -152,21 +153,23 @@ def test_workers_do_not_change_the_search():
     assert one.snapshot == two.snapshot
 
 
-def test_resume_by_replay_gives_the_uninterrupted_result(tmp_path):
+@pytest.mark.parametrize("reverse_pass", [False, True])
+def test_resume_by_replay_gives_the_uninterrupted_result(tmp_path, reverse_pass):
     space, cost, reward, cost_range = additive(4, layers=5, options=4)
     journal = str(tmp_path / "j.sqlite")
-    clean = ln.search(space, reward, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
-                      budget=60, progress=False)
+    make = lambda: ln.TrustRegionLayerNAS(reverse_pass=reverse_pass)  # noqa: E731
+    clean = ln.search(space, reward, cost, cost_range, strategy=make(), budget=60,
+                      progress=False)
     with pytest.raises(Crash):
         ln.search(space, CrashAfter(reward, 23), cost, cost_range,
-                  strategy=ln.TrustRegionLayerNAS(), budget=60, journal=journal, progress=False)
+                  strategy=make(), budget=60, journal=journal, progress=False)
     result, calls = None, []
 
     def counting(arch):
         calls.append(arch)
         return reward(arch)
 
-    result = ln.search(space, counting, cost, cost_range, strategy=ln.TrustRegionLayerNAS(),
+    result = ln.search(space, counting, cost, cost_range, strategy=make(),
                        budget=60, journal=journal, progress=False)
     assert summary(result) == summary(clean)
     assert len(calls) == clean.trained - 23, "completed trials were trained again"
