@@ -13,7 +13,8 @@ variants+=,layernas-tr:probe=off,layernas-tr:probe=best,layernas-tr:probe=all
 variants+=,layernas-tr:fill=default,layernas-tr:bucket_key=full
 variants+=,layernas-tr:first_regions=2,layernas-tr:first_regions=7
 variants+=,layernas-tr:model=0,layernas-tr:model=2,layernas-tr:model_ridge=1,layernas-tr:model_picks=2
-variants+=,layernas-tr:widen=false,layernas-tr:finish_probes=false,layernas-tr:refund=false,layernas-tr:reverse_pass=true
+variants+=,layernas-tr:widen=false,layernas-tr:finish_probes=false,layernas-tr:refund=false
+variants+=,layernas-tr:reverse_pass=false,layernas-tr:reverse_pass=true
 for benchmark in nats-sss:cifar10 nats-sss:cifar100 ${MACRO:-nas-bench-macro:cifar10}; do
   for fraction in 0.5 0.25; do
     layernas study --benchmark "$benchmark" --max-cost-fraction "$fraction" --runs 100 \

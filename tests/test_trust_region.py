@@ -43,7 +43,7 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
                "probe": ("best", "off", "all", "swap")[seed % 4], "first_regions": 1 + seed % 3,
                "model": seed % 3, "model_picks": 1 + seed % 2, "model_ridge": (0.1, 1.0)[seed % 2],
                "widen": seed % 3 != 1, "finish_probes": seed % 2 == 0, "refund": seed % 4 < 2,
-               "reverse_pass": seed % 3 != 2}
+               "reverse_pass": (False, True, "auto")[seed % 3]}
     result, calls = trained_of(space, cost, reward, cost_range, **options)
     lo, hi = cost_range
     assert calls and all(lo <= cost(a) <= hi for a in calls), "an out-of-range candidate"
@@ -57,7 +57,7 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     sizes, widths = [4] * 5, [neighbourhood_width(row, radius) for row in cost.values]
     k = options["keep"]
     assert result.bound == min(4**5, (
-        (1 + options["reverse_pass"]) * (sizes[0] + k * options["buckets"] * sum(sizes[1:]))
+        (1 + (options["reverse_pass"] is not False)) * (sizes[0] + k * options["buckets"] * sum(sizes[1:]))
         + options["passes"] * (widths[0] + k * options["region_buckets"] * sum(widths[1:])
                                + (options["probe"] != "off") * sum(w - 1 for w in widths[1:])
                                + (options["probe"] == "swap") * 5
@@ -69,8 +69,10 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
 def test_widening_keeps_searching_a_narrow_band():
     """Coarse costs (a layer's options far apart) and a band holding 1% of the space: one- and
     two-layer moves from a centre mostly leave it, so the regions run out of centres early;
-    widened regions repair what they push out, and search on."""
-    variants = {"default": {}, "widen=False": {"widen": False}}
+    widened regions repair what they push out, and search on (the reverse pass off in both, so
+    that only widening differs)."""
+    variants = {"widen": {"reverse_pass": False}, "widen=False": {"widen": False,
+                                                                   "reverse_pass": False}}
     found = dict.fromkeys(variants, 0)
     for seed in range(40):
         rng = np.random.default_rng(seed)
@@ -87,7 +89,7 @@ def test_widening_keeps_searching_a_narrow_band():
                                progress=False)
             assert band[0] <= result.trials[0].cost <= band[1]  # an answer from trial 1
             found[variant] += result.best.reward == pytest.approx(best)
-    assert found["default"] >= 38 and found["default"] >= found["widen=False"] + 6, found
+    assert found["widen"] >= 38 and found["widen"] >= found["widen=False"] + 6, found
 
 
 def test_matches_brute_force_on_most_additive_problems():
@@ -110,7 +112,7 @@ def test_first_candidate_is_in_range_on_a_tight_budget():
     assert result.best is not None and result.best.cost <= cost_range[1]
 
 
-@pytest.mark.parametrize("reverse_pass", [False, True])
+@pytest.mark.parametrize("reverse_pass", [False, True, "auto"])
 def test_results_told_in_any_order_give_the_same_proposals(reverse_pass):
     space, cost, reward, cost_range = additive(3, layers=5, options=5)
 
@@ -127,7 +129,7 @@ def test_results_told_in_any_order_give_the_same_proposals(reverse_pass):
 @pytest.mark.parametrize("first", [1, 3])
 def test_the_first_batch_that_opens_regions_opens_first_regions(first):
     space, cost, reward, cost_range = additive(5, layers=5, options=4)
-    strategy = ln.TrustRegionLayerNAS(regions=8, first_regions=first)
+    strategy = ln.TrustRegionLayerNAS(regions=8, first_regions=first, reverse_pass=False)
     strategy.setup(Problem(space, cost, cost_range), seed=0)
     opened = []
     while not strategy.finished and len(opened) < 3:
@@ -153,7 +155,7 @@ def test_workers_do_not_change_the_search():
     assert one.snapshot == two.snapshot
 
 
-@pytest.mark.parametrize("reverse_pass", [False, True])
+@pytest.mark.parametrize("reverse_pass", [False, True, "auto"])
 def test_resume_by_replay_gives_the_uninterrupted_result(tmp_path, reverse_pass):
     space, cost, reward, cost_range = additive(4, layers=5, options=4)
     journal = str(tmp_path / "j.sqlite")
@@ -248,7 +250,8 @@ def test_a_band_where_regions_end_at_once_still_reaches_its_oracle(dataset, band
         ({"widen": "yes"}, "widen must be True or False"),
         ({"finish_probes": 1}, "finish_probes must be True or False"),
         ({"refund": None}, "refund must be True or False"),
-        ({"reverse_pass": "no"}, "reverse_pass must be True or False"),
+        ({"reverse_pass": "no"}, 'reverse_pass must be True, False or "auto"'),
+        ({"reverse_pass": 1}, 'reverse_pass must be True, False or "auto"'),
         ({"fill": "default", "reverse_pass": True}, 'reverse_pass needs fill="fitted"'),
         ({"model_picks": 0}, "model_picks must be an integer >= 1"),
         ({"fill": "max"}, "fill must be one of ['fitted', 'default']"),
@@ -258,3 +261,25 @@ def test_a_band_where_regions_end_at_once_still_reaches_its_oracle(dataset, band
 def test_bad_options_say_what_to_do(options, message):
     with pytest.raises(ln.LayerNASError, match=re.escape(message)):
         ln.TrustRegionLayerNAS(**options)
+
+
+@pytest.mark.parametrize("deciding", [0, 3])
+def test_auto_runs_the_reverse_pass_on_only_where_its_first_layer_wins(deciding):
+    """Only layer ``deciding`` matters, dearer options being better. Where it is the last
+    layer, the reverse pass's first children (the last layer's options) hold the best network
+    of the first batch, so ``reverse_pass="auto"`` searches as ``True`` does; where it is the
+    first, the first pass's do, and the reverse pass stops after its first layer."""
+    space = ln.SearchSpace([ln.Layer(f"l{i}", list(range(4))) for i in range(4)])
+    cost = Table(tuple((1.0, 2.0, 3.0, 4.0) for _ in range(4)))
+    reward = Table(tuple((0.0, 1.0, 2.0, 3.0) if i == deciding else (0.0,) * 4 for i in range(4)))
+    runs = {rp: trained_of(space, cost, reward, (0.0, 10.0), reverse_pass=rp)[1]
+            for rp in (True, "auto")}
+    assert (runs["auto"] == runs[True]) == (deciding == 3)
+
+
+def test_auto_with_the_papers_fill_runs_no_reverse_pass():
+    space, cost, reward, cost_range = additive(2, layers=4, options=4)
+    runs = {rp: trained_of(space, cost, reward, cost_range, fill="default", reverse_pass=rp)
+            for rp in (False, "auto")}
+    assert runs["auto"][1] == runs[False][1]
+    assert runs["auto"][0].bound == runs[False][0].bound

@@ -63,16 +63,19 @@ docs/benchmarks.md measured on NATS-Bench size CIFAR-10 and CIFAR-100 (the tunin
    (its neighbourhood was trained by other passes, and its probes were not finished) does not
    count towards ``passes``, so in a narrow band, where most regions find their neighbourhood
    trained, the cap is spent on regions that train.
-8. **Reverse pass** (``reverse_pass``, off by default: v11 turned it on and was withdrawn by
-   its held-out settings; the option docstring has the numbers). Which layers a layerwise
-   search decides first changes what it finds early: a fitted completion spends the budget
-   evenly over the layers not yet searched, so a global pass that walks the layers first to
-   last learns late that the best networks spend little on the last layers (NAS-Bench-Macro's
-   put identity there) and much on earlier ones. A second global pass therefore walks the
-   layers last to first (its prefixes are the searched last layers, the earlier ones fitted),
-   side by side with the first from the first batch; both feed the trust regions' centres.
-   Which order pays is a property of the space: on NAS-Bench-Macro the reverse pass was never
-   behind, on NATS-Bench it costs the early trainings where the first order was right.
+8. **Reverse pass** (``reverse_pass``, ``"auto"`` since v12; the option docstring has the
+   numbers). Which layers a layerwise search decides first changes what it finds early: a
+   fitted completion spends the budget evenly over the layers not yet searched, so a global
+   pass that walks the layers first to last learns late that the best networks spend little on
+   the last layers (NAS-Bench-Macro's put identity there) and much on earlier ones. A second
+   global pass therefore walks the layers last to first (its prefixes are the searched last
+   layers, the earlier ones fitted), side by side with the first from the first batch; both
+   feed the trust regions' centres. Which order pays is a property of the space (on
+   NAS-Bench-Macro the reverse pass was never behind; on NATS-Bench it cost early trainings
+   where the first order was right), so with ``"auto"`` the first batch decides: the reverse
+   pass runs on past its first layer only if its first layer's best candidate beats the first
+   pass's (a tie keeps the first order alone). The decision reads only told rewards, so it does
+   not depend on the worker count.
 
 Bound on trainings (what :meth:`TrustRegionLayerNAS.bound` reports), with w_i the largest
 neighbourhood of layer i (at the widest radius when ``widen``): |S_1| + K H_0 (|S_2| + ... +
@@ -145,8 +148,9 @@ class TrustRegionLayerNAS(Strategy):
     numbers quoted are median regret at 50 / 100 / 200 / 300 trained over 100 runs, from
     ``bench/ablation_tr.sh`` with every other option at its default (docs/benchmarks.md has
     the whole ablation, also with reward noise 0.2, where the defaults summed lowest, and how
-    the eleven versions of the defaults were chosen; v10 and v11 were withdrawn by their
-    held-out settings).
+    the twelve versions of the defaults were chosen; v10 and v11 were withdrawn by their
+    held-out settings). The numbers of options older than ``reverse_pass`` were measured
+    with it off (v9's defaults), so they compare like with like.
 
     - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
       greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.18 at 50, against
@@ -163,7 +167,7 @@ class TrustRegionLayerNAS(Strategy):
       the centre's option. Radius 2 costs 5/3 as much per pass (NAS-Bench-Macro 50%: the
       oracle in 11% of runs, against 24%).
     - ``regions`` (R = 8): passes run side by side (each global pass counts as one, so 7 trust
-      regions, 6 under ``reverse_pass``), from the best unused centres, advancing through
+      regions, 6 while a reverse pass runs), from the best unused centres, advancing through
       their layers together, so a batch holds all their children and probes. It never depends
       on the worker count, so a seed decides the run. More regions keep more workers busy
       (simulated clock, CIFAR-100 50%, 8 / 32 workers: R = 8 90% / 57%; R = 32 95% / 74% under
@@ -257,29 +261,28 @@ class TrustRegionLayerNAS(Strategy):
       nothing. On v9's fresh held-out (after the freeze) it was never behind v8 and ahead on
       two bands where v8 ran out of passes (ImageNet16-120 45-47% params: 0.10 against 0.63
       at 300; CIFAR-10 20-22% params: 0 against 0.12).
-    - ``reverse_pass`` (False; the module docstring): a second global pass walks the layers
-      last to first. Over the tuning set (NATS CIFAR-10/100 at 24 settings, one run
-      each since they are deterministic, and NAS-Bench-Macro 50% / 25%, 100 runs) summed
-      median regret at 30/50/100/200/300 trained was 8.77 against 11.49 for v9 (cells at or
-      below every baseline: 92 against 89 of 96): NAS-Bench-Macro 50% 0.02 from 30 trained
-      (against 0.40 at 30), CIFAR-100 10% 0 from 30 (against 1.00 / 1.00 / 0.24 at 30 / 50 /
-      100), CIFAR-100 params 50% 0.02 from 50 (against 0.38 / 0.30 at 50 / 100), CIFAR-10 40%
-      0 from 30 (against 0.21 at 30 / 50); its price is early, where the first order was
-      right: CIFAR-100 25% 0.42 at 30 (against 0), CIFAR-100 60% 0.38 at 50 (against 0),
-      CIFAR-10 10% 0.10 at 200 (against 0). With reward noise 0.2 (NATS CIFAR-10/100 and
-      NAS-Bench-Macro at 50% / 25%, 30 runs) 2.48 against 2.98 (NAS-Bench-Macro 50%: 0.02 at
-      30 / 50, against 0.43 / 0.26; CIFAR-100 25% 0.42 at 50, against 0.28). Found by running
-      v9 on the same tables with the layers listed last to first (``bench/layer_order.py``),
-      which was far ahead on NAS-Bench-Macro and behind on NATS early. On by default it was
-      v11, withdrawn by the rule fixed in its freeze commit: over 12 fresh held-out settings
-      (100 runs) its summed median regret at 50/100/200/300 was 4.41 against v9's 4.27,
-      although lower in 10 cells and higher in 5. Never behind v9 on NAS-Bench-Macro (FLOPs
-      72%: 0 from 50 trained, against 0.30 / 0.29 / 0.20 at 50 / 100 / 200; params 60%: 0.02
-      against 0.45 / 0.19 at 50 / 100), behind on NATS-Bench where v9's order was right
-      (ImageNet16-120 75% params: 0.73 at 100, against 0; CIFAR-100 55%: 0.60 at 50, against
-      0; ImageNet16-120 65% params: 0.40 / 0.33 at 100 / 200, against 0.07, though 0 at 300,
-      against 0.07). So it stays an option: turn it on for a space whose good networks may
-      spend little on the last layers, as NAS-Bench-Macro's do. It needs ``fill="fitted"``.
+    - ``reverse_pass`` (``"auto"``, since v12; the module docstring): a second global pass
+      walks the layers last to first; ``"auto"`` lets it run on past its first layer only if
+      that layer's best candidate beats the first pass's. Over the tuning set (NATS
+      CIFAR-10/100 at 24 settings, one run each since they are deterministic, and
+      NAS-Bench-Macro 50% / 25%, 100 runs) summed median regret at 30/50/100/200/300 trained
+      was 6.96 for ``"auto"``, 8.77 for ``True`` and 11.49 for ``False`` (v9); cells at or
+      below every baseline 93, 92 and 89 of 96; with reward noise 0.2 (NATS CIFAR-10/100 and
+      NAS-Bench-Macro at 50% / 25%, 30 runs) 2.55, 2.48 and 2.98. ``True`` gains where the
+      last layers should be decided first (NAS-Bench-Macro 50%: 0.02 from 30 trained, against
+      0.40 at 30; CIFAR-100 10%: 0 from 30, against 1.00 / 1.00 / 0.24 at 30 / 50 / 100;
+      CIFAR-100 params 50%: 0.02 from 50, against 0.38 / 0.30 at 50 / 100) and pays early
+      where the first order was right (CIFAR-100 25%: 0.42 at 30, against 0; CIFAR-100 60%:
+      0.38 at 50, against 0); ``"auto"`` kept every one of those gains and paid none of those
+      prices, since the first batch had stopped the reverse pass there (its only cost: the
+      reverse pass's first layer, trained in the first batch). ``True`` by default was v11,
+      withdrawn by the rule fixed in its freeze commit: over 12 fresh held-out settings (100
+      runs) its summed median regret at 50/100/200/300 was 4.41 against v9's 4.27 (never
+      behind on NAS-Bench-Macro, behind on NATS-Bench where the first order was right:
+      ImageNet16-120 75% params 0.73 at 100, against 0). Found by running v9 on the same
+      tables with the layers listed last to first (``bench/layer_order.py``). ``"auto"`` and
+      ``True`` need fitted completions: with ``fill="default"``, ``"auto"`` runs no reverse
+      pass and ``True`` is refused.
     """
 
     buckets: int = 2
@@ -298,7 +301,7 @@ class TrustRegionLayerNAS(Strategy):
     widen: bool = True
     finish_probes: bool = True
     refund: bool = True
-    reverse_pass: bool = False
+    reverse_pass: bool | str = "auto"
 
     name = "layernas-tr"
 
@@ -313,11 +316,15 @@ class TrustRegionLayerNAS(Strategy):
         boolean(self.widen, "TrustRegionLayerNAS widen")
         boolean(self.finish_probes, "TrustRegionLayerNAS finish_probes")
         boolean(self.refund, "TrustRegionLayerNAS refund")
-        boolean(self.reverse_pass, "TrustRegionLayerNAS reverse_pass")
+        if not isinstance(self.reverse_pass, bool) and self.reverse_pass != "auto":
+            raise LayerNASError(
+                'TrustRegionLayerNAS reverse_pass must be True, False or "auto", '
+                f"got {self.reverse_pass!r}"
+            )
         one_of(self.probe, PROBES, "TrustRegionLayerNAS probe")
         one_of(self.fill, FILLS, "TrustRegionLayerNAS fill")
         one_of(self.bucket_key, BUCKET_KEYS, "TrustRegionLayerNAS bucket_key")
-        if self.reverse_pass and self.fill != "fitted":
+        if self.reverse_pass is True and self.fill != "fitted":
             raise LayerNASError(
                 'TrustRegionLayerNAS reverse_pass needs fill="fitted" (the paper\'s "default" '
                 "fill completes a prefix of the first layers only); set reverse_pass=False"
@@ -349,8 +356,10 @@ class TrustRegionLayerNAS(Strategy):
         self._left_probes: list[Arch] = []  # of regions that ended before their first batch
         self._best = -math.inf  # the best in-range reward told so far
         self._done = False
+        # "auto": the reverse pass runs on only if its first layer beats the first pass's
+        self._judging = self._reversing and self.reverse_pass == "auto"
         self._active = [self._new_pass(None)]
-        if self.reverse_pass:
+        if self._reversing:
             self._active.append(self._new_pass(None, reverse=True))
         for p in self._active:
             self._open(p)
@@ -398,7 +407,7 @@ class TrustRegionLayerNAS(Strategy):
             for i in range(len(sizes))
         ]
         first = sizes[0] + self.keep * self.buckets * sum(sizes[1:])
-        if self.reverse_pass:
+        if self._reversing:
             first += sizes[-1] + self.keep * self.buckets * sum(sizes[:-1])
         region = widths[0] + self.keep * self.region_buckets * sum(widths[1:])
         if self.probe != "off":
@@ -410,9 +419,14 @@ class TrustRegionLayerNAS(Strategy):
         return min(first + self.passes * region, self.problem.space.size)  # none twice
 
     @property
+    def _reversing(self) -> bool:
+        """Whether a reverse pass starts: ``reverse_pass`` True, or "auto" with fitted fills."""
+        return self.reverse_pass is True or (self.reverse_pass == "auto" and self.fill == "fitted")
+
+    @property
     def _globals(self) -> int:
         """Global passes: the first, and the reverse pass (``reverse_pass``)."""
-        return 2 if self.reverse_pass else 1
+        return 2 if self._reversing else 1
 
     def where(self, kept: list[KeptRow], layers: list[str]) -> str:
         """The newest pass in the snapshot (passes run side by side) and the next layer it
@@ -421,7 +435,7 @@ class TrustRegionLayerNAS(Strategy):
         refunded ones included)."""
         latest = max((row.round for row in kept), default=0)
         closed = {row.table for row in kept if row.round == latest}
-        reverse = self.reverse_pass and latest == 1
+        reverse = self._reversing and latest == 1
         if latest == 0:
             name = "global pass"
         elif reverse:
@@ -459,6 +473,11 @@ class TrustRegionLayerNAS(Strategy):
         close at once every layer whose children are all known already (no barrier)."""
         closed: dict[int, list[KeptRow]] = {}
         opening = self._started == self._globals  # no trust region has opened yet
+        if self._judging:  # the first batch is in: does the reverse pass run on?
+            self._judging = False
+            forward, reverse = self._active
+            if self._best_of(reverse.children) <= self._best_of(forward.children):
+                self._active = [forward]
         running = [p for p in self._active if self._close(p, closed)]
         while True:
             for p in running:
@@ -495,6 +514,11 @@ class TrustRegionLayerNAS(Strategy):
     def _mark_trained(self, p: _Pass, proposed: list[Arch]) -> None:
         """Note whether ``p`` proposed an architecture not told before (``refund`` reads it)."""
         p.trained = p.trained or any(a not in self._known for a in proposed)
+
+    def _best_of(self, archs: list[Arch]) -> float:
+        """The best reward told for ``archs`` (-inf: none told)."""
+        rewards = [r for a in archs if (r := self._known.get(a)) is not None]
+        return max(rewards, default=-math.inf)
 
     def _is_best(self, arch: Arch) -> bool:
         """Whether ``arch``'s told reward is the best in-range reward told so far."""
