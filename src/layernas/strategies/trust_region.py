@@ -143,14 +143,15 @@ class _Pass:
 class TrustRegionLayerNAS(Strategy):
     """LayerNAS with fitted completions, committed-cost buckets and trust-region passes.
 
-    Options. The defaults (v9) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
+    Options. The defaults (v12) were chosen on NATS-Bench size CIFAR-10 and CIFAR-100 and
     NAS-Bench-Macro at 50% and 25% of the largest FLOPs (the tuning set), budget 300; the
     numbers quoted are median regret at 50 / 100 / 200 / 300 trained over 100 runs, from
     ``bench/ablation_tr.sh`` with every other option at its default (docs/benchmarks.md has
     the whole ablation, also with reward noise 0.2, where the defaults summed lowest, and how
     the twelve versions of the defaults were chosen; v10 and v11 were withdrawn by their
     held-out settings). The numbers of options older than ``reverse_pass`` were measured
-    with it off (v9's defaults), so they compare like with like.
+    before it, with every other option at v9's defaults (``reverse_pass=False``); the
+    ablation script now runs them under v12's.
 
     - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
       greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.18 at 50, against
