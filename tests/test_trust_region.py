@@ -55,9 +55,9 @@ def test_every_candidate_in_range_once_within_the_bound(seed):
     if options["widen"]:  # the bound counts regions widened until they span every layer
         radius = max(radius, max(len(set(row)) for row in cost.values) - 1)
     sizes, widths = [4] * 5, [neighbourhood_width(row, radius) for row in cost.values]
-    k = options["keep"]
+    k, globals_ = options["keep"], 1 + (options["reverse_pass"] is not False)
     assert result.bound == min(4**5, (
-        (1 + (options["reverse_pass"] is not False)) * (sizes[0] + k * options["buckets"] * sum(sizes[1:]))
+        globals_ * (sizes[0] + k * options["buckets"] * sum(sizes[1:]))
         + options["passes"] * (widths[0] + k * options["region_buckets"] * sum(widths[1:])
                                + (options["probe"] != "off") * sum(w - 1 for w in widths[1:])
                                + (options["probe"] == "swap") * 5
