@@ -646,8 +646,9 @@ class TrustRegionLayerNAS(Strategy):
     def _close_layer(self, p: _Pass, closed: dict[int, list[KeptRow]]) -> list[Arch]:
         """Bucket the pass's trained children of its layer; the best K per bucket."""
         i = p.order[p.layer]
+        walked = set(p.order[: p.layer + 1])
         trained = [
-            (self._key(child, p), child, self.problem.cost(child), reward, n)
+            (self._key(child, walked), child, self.problem.cost(child), reward, n)
             for n, child in enumerate(p.children)
             if (reward := self._known.get(child)) is not None
         ]
@@ -678,11 +679,10 @@ class TrustRegionLayerNAS(Strategy):
             )
         return [e.arch for e in table]
 
-    def _key(self, arch: Arch, p: _Pass) -> float:
-        """The bucket key of a child of ``p``'s current layer."""
+    def _key(self, arch: Arch, walked: set[int]) -> float:
+        """The bucket key of a child whose pass has searched the layers ``walked``."""
         if self.bucket_key == "full":
             return self.problem.cost(arch)
-        walked = set(p.order[: p.layer + 1])
         cheapest = self.problem.cheapest
         return self.problem.cost(
             tuple(opt if j in walked else cheapest[j] for j, opt in enumerate(arch))
