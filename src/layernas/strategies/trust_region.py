@@ -147,26 +147,35 @@ class TrustRegionLayerNAS(Strategy):
     NAS-Bench-Macro at 50% and 25% of the largest FLOPs (the tuning set), budget 300; the
     numbers quoted are median regret at 50 / 100 / 200 / 300 trained over 100 runs, from
     ``bench/ablation_tr.sh`` with every other option at its default (docs/benchmarks.md has
-    the whole ablation, also with reward noise 0.2, where the defaults summed lowest, and how
-    the twelve versions of the defaults were chosen; v10 and v11 were withdrawn by their
-    held-out settings). The numbers of options older than ``reverse_pass`` were measured
-    before it, with every other option at v9's defaults (``reverse_pass=False``); the
-    ablation script now runs them under v12's.
+    the whole ablation, also with reward noise 0.2, and how the twelve versions of the
+    defaults were chosen; v10 and v11 were withdrawn by their held-out settings). Each
+    option's first numbers were measured when it was chosen, with the other options at that
+    version's defaults. **v12's ablation** (every variant of ``bench/ablation_tr.sh`` under
+    v12's defaults, after v12's freeze; NATS one run each since those runs are deterministic,
+    NAS-Bench-Macro 50% / 25% 100 / 20 runs) closes each option's entry: summed over the six
+    settings at 30 / 50 / 100 / 200 / 300 trained the defaults give 0.55, and no variant
+    sums lower (with reward noise 0.2, 20 runs, NAS-Bench-Macro 25% left out: 2.62, and
+    ``first_regions`` 2 or 7, ``buckets=1`` and the ``model`` variants sum lower, below).
+    ``widen``, ``finish_probes`` and ``refund`` change no run there (they act in bands).
 
     - ``buckets`` (H_0 = 2): buckets per layer of the global pass. One bucket makes it a
       greedy walk that commits to one first-layer option (CIFAR-100 50%: 0.18 at 50, against
       0.10); three spend more of the budget on the global pass (CIFAR-10 25%: 0.08 at 200,
-      against 0.06).
+      against 0.06). v12's ablation: 1 and 3 sum 0.93 and 1.34 (CIFAR-100 50%: 0.36 and 0.28
+      at 30, against 0.10); with noise, 1 sums 2.26 (CIFAR-100 50%: 0.05 at 100, against
+      0.20) and 3 sums 2.95.
     - ``keep`` (K = 1): candidates kept per bucket, in every pass. K = 2 makes each pass
       twice as costly (CIFAR-100 50%: 0.10 at 200, against 0; NAS-Bench-Macro 50%: the oracle
-      in 11% of runs, against 24%).
+      in 11% of runs, against 24%). v12's ablation: 1.34 (CIFAR-100 25%: 0.42 at 30, against
+      0); with noise 3.24.
     - ``region_buckets`` (H_r = 1): buckets per layer of a trust-region pass. With one, a
       pass is a greedy layerwise walk through the centre's neighbourhood (1 + 2r children per
       layer), so many passes fit in the budget; two found NAS-Bench-Macro 50%'s oracle in 5%
-      of runs, against 24%.
+      of runs, against 24%. v12's ablation: two ties without noise (0.55) and sums 2.71 with it.
     - ``radius`` (r = 1): a trust region lets layer i move this many cost levels away from
       the centre's option. Radius 2 costs 5/3 as much per pass (NAS-Bench-Macro 50%: the
-      oracle in 11% of runs, against 24%).
+      oracle in 11% of runs, against 24%). v12's ablation: 1.14 (CIFAR-10 25%: 0.06 at 200,
+      against 0); with noise 2.77.
     - ``regions`` (R = 8): passes run side by side (each global pass counts as one, so 7 trust
       regions, 6 while a reverse pass runs), from the best unused centres, advancing through
       their layers together, so a batch holds all their children and probes. It never depends
@@ -176,7 +185,8 @@ class TrustRegionLayerNAS(Strategy):
       finds the oracle in 0% of runs); one region starts slower where probes of several
       centres pay (CIFAR-100 25%: 0.42 at 50, against 0). R = 4 measured the same or better on
       the noise-free tuning set (CIFAR-100 50%: 0 at 100, against 0.10) and 1.89 against 1.87
-      summed under noise; 8 was kept from v3's choice, for the cluster.
+      summed under noise; 8 was kept from v3's choice, for the cluster. v12's ablation: R = 1,
+      4, 16, 32 sum 1.38, 0.55, 0.65, 0.75 (with noise 3.24, 2.74, 2.71, 2.73).
     - ``first_regions`` (1, since v5): trust regions opened by the batch that opens the first
       ones, when the only centres are the global pass's first-layer candidates; the other free
       places fill from the next batch on. Opening all of them at once (v4; any value >= 7 with
@@ -188,6 +198,9 @@ class TrustRegionLayerNAS(Strategy):
       against 2.36 and 2.57: a noisy best first-layer candidate can be the wrong one (CIFAR-100
       25%: 0.28 at 50, against 0). Chosen by the cells where it is at or below every baseline
       on the tuning settings of the README table (noise-free 20 of 20, against 19 and 19).
+      v12's ablation repeats it: two ties without noise (0.55), seven sums 0.62 (CIFAR-10 25%:
+      0.06 at 200, against 0); with noise both sum lower (2.28 and 2.22, against 2.62:
+      CIFAR-100 25% at 50, 0 against 0.42).
     - ``passes`` (T = 100): trust-region passes that train something, at most (``refund``;
       this makes ``bound()`` finite). The
       search also ends when no in-range candidate is left to be a centre. At budget 1,000
@@ -199,10 +212,12 @@ class TrustRegionLayerNAS(Strategy):
       out-of-range candidates are trained but never the answer). ``"default"`` lost early on
       CIFAR-100 (25% and 50%: 0.62 and 0.36 at 50, against 0 and 0.10) and under noise (3.06
       against 1.87 summed), and was ahead on NAS-Bench-Macro 50% at 50 (0.02 against 0.38) and
-      CIFAR-10 25% (0 from 100 on, against 0.08-0.06).
+      CIFAR-10 25% (0 from 100 on, against 0.08-0.06). v12's ablation: 2.79 (with noise 4.45),
+      lower only on CIFAR-10 25% at 100 (0, against 0.08).
     - ``bucket_key`` (``"committed"``): what buckets divide: the prefix's committed cost, or
       the candidate's ``"full"`` cost (the paper's). ``"full"`` was behind on CIFAR-100 50%
-      (0.18 at 50, against 0.10) and under noise (2.01 against 1.87 summed).
+      (0.18 at 50, against 0.10) and under noise (2.01 against 1.87 summed). v12's ablation:
+      0.91 (CIFAR-100 50%: 0.28 at 30 and 50, against 0.10); with noise 2.86.
     - ``probe`` (``"swap"``): which new trust regions probe their centre (the module
       docstring): ``"swap"`` (every region, with swaps), ``"all"`` (every region, one-layer
       moves only), ``"best"`` (only a centre that is the best trained so far) or ``"off"``.
@@ -214,7 +229,9 @@ class TrustRegionLayerNAS(Strategy):
       summed median regret at 30/50/100/200/300 trained was 9.34 against 10.25 for ``"all"``
       (with reward noise 0.2 on the four NATS tuning settings: 1.64 against 1.85; in the
       ablation 1.87 against 2.20), at the price of CIFAR-10 25% ending at 0.06, not 0 (undone by
-      ``model``).
+      ``model``). v12's ablation: ``"off"``, ``"best"``, ``"all"`` sum 1.32, 0.64, 0.62; their
+      only lower cells are NAS-Bench-Macro 50% at 30 (and 50 for the first and the last:
+      0, against 0.02).
     - ``model`` (1, since v6; 0 turns the model probe off): the cost levels, in every layer
       at once, that the model probe's box spans around a new region's centre. Over v5's
       tuning set (under ``first_regions``) summed median regret at 30/50/100/200/300 trained
@@ -224,13 +241,17 @@ class TrustRegionLayerNAS(Strategy):
       oracle in 30% of runs (against 25%), at the price of 0.40 against 0.38 there at 30
       trained. With reward noise 0.2 (NATS CIFAR-10/100 and NAS-Bench-Macro, 50% and 25%,
       30 runs) 2.98 against 2.89 (NAS-Bench-Macro 50%: 0.26 against 0.14 at 50; 0.02 against
-      0.05 at 200). ``model=2`` sums 7.36 (CIFAR-10 25%: 0.06 at 200, against 0).
+      0.05 at 200). ``model=2`` sums 7.36 (CIFAR-10 25%: 0.06 at 200, against 0). v12's
+      ablation: 0 and 2 sum 0.67 and 0.62 (CIFAR-10 25% at 200: 0.06, against 0); with noise
+      2.60 and 2.58, against 2.62.
     - ``model_ridge`` (0.1): the ridge penalty of the fit (rewards in accuracy points; an
       option never told gets effect 0). 1 and 10 sum 7.61 and 7.46 (CIFAR-10 25%: 0.06 at
-      200, against 0; ridge 1: CIFAR-100 params 25% 0.28 at 200, against 0).
+      200, against 0; ridge 1: CIFAR-100 params 25% 0.28 at 200, against 0). v12's ablation:
+      ridge 1 sums 0.72 (with noise 2.61).
     - ``model_picks`` (1): networks the model probe trains per trust region, best predicted
       first. 2 sums 7.28 (CIFAR-100 params 25%: 1.04 at 50, against 1.06), a tie measured
-      after the freeze; 1 costs one training per pass, not two.
+      after the freeze; 1 costs one training per pass, not two. v12's ablation: two sum 0.65
+      (CIFAR-100 50%: 0.10 at 100, against 0); with noise 2.78.
     - ``widen`` (True, since v7; the module docstring): widen the trust regions when no centre
       is left. Found by probing ranges that no table here has: bands with a lower end. On
       NAS-Bench-Macro (5 runs, budget 300) the band 30-32% of the largest FLOPs holds 98
@@ -283,7 +304,9 @@ class TrustRegionLayerNAS(Strategy):
       ImageNet16-120 75% params 0.73 at 100, against 0). Found by running v9 on the same
       tables with the layers listed last to first (``bench/layer_order.py``). ``"auto"`` and
       ``True`` need fitted completions: with ``fill="default"``, ``"auto"`` runs no reverse
-      pass and ``True`` is refused.
+      pass and ``True`` is refused. v12's ablation: ``False`` and ``True`` sum 0.93 and 0.97
+      (NAS-Bench-Macro 50%: 0.40 at 30, against 0.02; CIFAR-100 25%: 0.42 at 30, against 0);
+      with noise 2.78 and 2.66.
     """
 
     buckets: int = 2
